@@ -1,0 +1,1 @@
+"""Adapters around the pure core: Discord client and cogs, storage, rendering, CLI."""
