@@ -1,0 +1,30 @@
+"""Settings from the environment or ``.env``, built in ``main()`` and never at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every field is documented in ``.env.example``."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Optional here so that a missing token produces guidance, not a validation traceback.
+    discord_token: SecretStr | None = None
+    database_path: Path = Path("data/bot.db")
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    # Free-text answers (DMs, @mentions) per member: at most one every N seconds.
+    free_text_cooldown_seconds: float = Field(default=3.0, ge=0)
+
+    @property
+    def token(self) -> str | None:
+        """The token, or ``None`` when unset or blank."""
+        if self.discord_token is None:
+            return None
+        value = self.discord_token.get_secret_value().strip()
+        return value or None

@@ -1,0 +1,39 @@
+"""The one way the bot sends a direct message: never raises, says whether it worked."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+log = logging.getLogger(__name__)
+
+
+async def send_dm(
+    client: discord.Client,
+    user_id: int,
+    content: str | None = None,
+    *,
+    embed: discord.Embed | None = None,
+    view: discord.ui.View | None = None,
+) -> bool:
+    """Send a DM to ``user_id``; ``False`` when the member blocks DMs or Discord fails.
+
+    Reminders and personal answers depend on DMs, and a closed DM channel is normal
+    (privacy settings), so callers decide what to do instead of handling exceptions.
+    """
+    try:
+        channel = await client.create_dm(discord.Object(id=user_id))
+        kwargs: dict[str, object] = {"allowed_mentions": discord.AllowedMentions.none()}
+        if embed is not None:
+            kwargs["embed"] = embed
+        if view is not None:
+            kwargs["view"] = view
+        await channel.send(content, **kwargs)  # type: ignore[arg-type]
+    except discord.Forbidden:
+        log.info("DMs closed for user %s", user_id)
+        return False
+    except discord.HTTPException as exc:
+        log.warning("DM to user %s failed: %s", user_id, exc.status)
+        return False
+    return True
