@@ -1,0 +1,168 @@
+"""Exam attempts members log: the input of the retake rules engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from bot.storage._gate import Gate
+from bot.storage._time import from_db, to_db
+from knowledge.codes import normalize_exam_code, try_normalize_exam_code
+
+RESULTS = ("pass", "fail")
+SCORE_MIN = 1
+SCORE_MAX = 1000
+
+INSERT_ATTEMPT = """
+INSERT INTO attempts (user_id, exam_code, taken_at, result, score, time_given, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+SELECT_FOR_USER = """
+SELECT id, user_id, exam_code, taken_at, result, score, time_given, created_at
+FROM attempts WHERE user_id = ? ORDER BY taken_at, id
+"""
+SELECT_FOR_USER_EXAM = """
+SELECT id, user_id, exam_code, taken_at, result, score, time_given, created_at
+FROM attempts WHERE user_id = ? AND exam_code = ? ORDER BY taken_at, id
+"""
+SELECT_ONE = """
+SELECT id, user_id, exam_code, taken_at, result, score, time_given, created_at
+FROM attempts WHERE user_id = ? AND id = ?
+"""
+DELETE_ONE = "DELETE FROM attempts WHERE user_id = ? AND id = ?"
+SELECT_EXAM_CODES = "SELECT DISTINCT exam_code FROM attempts WHERE user_id = ? ORDER BY exam_code"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAttempt:
+    id: int
+    user_id: int
+    exam_code: str
+    taken_at: dt.datetime  # aware, UTC
+    result: str  # 'pass' | 'fail'
+    score: int | None
+    time_given: bool  # False: the member gave only a date and we assumed the end of that day
+    created_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> StoredAttempt:
+        return cls(
+            id=int(row[0]),
+            user_id=int(row[1]),
+            exam_code=str(row[2]),
+            taken_at=from_db(row[3]),
+            result=str(row[4]),
+            score=None if row[5] is None else int(row[5]),
+            time_given=bool(row[6]),
+            created_at=from_db(row[7]),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "exam_code": self.exam_code,
+            "taken_at": self.taken_at.isoformat(),
+            "result": self.result,
+            "score": self.score,
+            "time_given": self.time_given,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+class DuplicateAttemptError(Exception):
+    """The member already logged an attempt at this exam at this exact time."""
+
+    def __init__(self, user_id: int, exam_code: str, taken_at: dt.datetime) -> None:
+        super().__init__(f"attempt at {exam_code} on {taken_at.isoformat()} is already logged")
+        self.user_id = user_id
+        self.exam_code = exam_code
+        self.taken_at = taken_at
+
+
+class AttemptRepository:
+    def __init__(self, gate: Gate) -> None:
+        self._gate = gate
+
+    async def add(
+        self,
+        user_id: int,
+        exam_code: str,
+        taken_at: dt.datetime,
+        result: str,
+        score: int | None,
+        time_given: bool,
+    ) -> StoredAttempt:
+        """Store one attempt.
+
+        The exam code is normalised (``ai102`` -> ``AI-102``) so the uniqueness rule sees
+        one code however it was typed. Raises :class:`DuplicateAttemptError` for the same
+        (member, exam, time) and ``ValueError`` for a naive time, an unknown result, a
+        score outside 1..1000 or a malformed exam code, before anything is written.
+        """
+        code = normalize_exam_code(exam_code)
+        taken = to_db(taken_at)
+        if result not in RESULTS:
+            raise ValueError(f"result must be 'pass' or 'fail', not {result!r}")
+        if score is not None and not SCORE_MIN <= score <= SCORE_MAX:
+            raise ValueError(f"score must be between {SCORE_MIN} and {SCORE_MAX}, not {score}")
+        created = to_db(self._gate.clock())
+        params = (user_id, code, taken, result, score, int(bool(time_given)), created)
+        try:
+            async with self._gate.transaction() as conn:
+                cursor = await conn.execute(INSERT_ATTEMPT, params)
+                attempt_id = cursor.lastrowid
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE" in str(exc):
+                raise DuplicateAttemptError(user_id, code, taken_at) from exc
+            raise
+        assert attempt_id is not None
+        return StoredAttempt(
+            id=attempt_id,
+            user_id=user_id,
+            exam_code=code,
+            taken_at=from_db(taken),
+            result=result,
+            score=score,
+            time_given=bool(time_given),
+            created_at=from_db(created),
+        )
+
+    async def list_for_user(
+        self, user_id: int, exam_code: str | None = None
+    ) -> list[StoredAttempt]:
+        """The member's attempts, oldest first; only one exam's when ``exam_code`` is given."""
+        async with self._gate.read() as conn:
+            if exam_code is None:
+                cursor = await conn.execute(SELECT_FOR_USER, (user_id,))
+            else:
+                code = try_normalize_exam_code(exam_code)
+                if code is None:  # a malformed code cannot have been stored
+                    return []
+                cursor = await conn.execute(SELECT_FOR_USER_EXAM, (user_id, code))
+            rows = await cursor.fetchall()
+            await cursor.close()
+        return [StoredAttempt.from_row(row) for row in rows]
+
+    async def get(self, user_id: int, attempt_id: int) -> StoredAttempt | None:
+        """The attempt, or ``None`` when it does not exist or is not this member's."""
+        async with self._gate.read() as conn:
+            cursor = await conn.execute(SELECT_ONE, (user_id, attempt_id))
+            row = await cursor.fetchone()
+            await cursor.close()
+        return None if row is None else StoredAttempt.from_row(row)
+
+    async def delete(self, user_id: int, attempt_id: int) -> bool:
+        """Delete the member's own attempt; ``False`` (and nothing touched) for anyone else's."""
+        async with self._gate.transaction() as conn:
+            cursor = await conn.execute(DELETE_ONE, (user_id, attempt_id))
+            return cursor.rowcount > 0
+
+    async def exam_codes_for_user(self, user_id: int) -> list[str]:
+        """Distinct exam codes the member has logged, sorted."""
+        async with self._gate.read() as conn:
+            cursor = await conn.execute(SELECT_EXAM_CODES, (user_id,))
+            rows = await cursor.fetchall()
+            await cursor.close()
+        return [str(row[0]) for row in rows]
