@@ -1,16 +1,134 @@
-"""`python -m bot ask` — not built yet (owned by another change)."""
+"""``python -m bot ask [--json] [--now ISO-8601] QUESTION``: answer from the terminal.
+
+``QUESTION`` may be ``-`` to read one question per line from stdin; then one result is
+printed per line, in order (a bad line gets an error result in its place). JSON mode
+prints ``{"entry_id", "confidence", "answer", "suggestions"}`` objects (plus ``"error"``
+for a question that could not be used). Never imports discord.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import sys
+from typing import TYPE_CHECKING, Any
+
+from bot.cli import EXIT_USAGE
+
+if TYPE_CHECKING:
+    from knowledge.answers import Answer
+    from knowledge.matcher import Matcher
+    from knowledge.models import KnowledgeBase
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("ask", help="(not built yet)")
-    parser.set_defaults(func=_not_built)
+    parser = subparsers.add_parser(
+        "ask",
+        help="answer an exam-policy question",
+        description="Answer an exam-policy question from the knowledge base.",
+    )
+    parser.add_argument("question", metavar="QUESTION", help="the question, or - for stdin")
+    parser.add_argument("--json", action="store_true", help="print JSON (one object a line)")
+    parser.add_argument(
+        "--now",
+        metavar="ISO-8601",
+        default=None,
+        help="answer as of this aware instant, e.g. 2026-07-01T12:00:00Z (default: now)",
+    )
+    parser.set_defaults(func=run_ask)
 
 
-def _not_built(args: argparse.Namespace) -> int:
-    print("'ask' is not built yet.", file=sys.stderr)  # noqa: T201
-    return 2
+def parse_now(text: str | None) -> dt.datetime:
+    """The ``--now`` instant in UTC; raises ValueError with a one-line reason."""
+    if text is None:
+        return dt.datetime.now(dt.UTC)
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"--now '{text[:40]}' is not an ISO-8601 instant; use e.g. 2026-07-01T12:00:00Z"
+        ) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(
+            f"--now '{text[:40]}' has no UTC offset; add one, e.g. 2026-07-01T12:00:00Z or +02:00"
+        )
+    return moment.astimezone(dt.UTC)
+
+
+def _error_json(message: str) -> dict[str, Any]:
+    return {"entry_id": None, "confidence": 0.0, "answer": None, "suggestions": [],
+            "error": message}
+
+
+def _text_block(answer: Answer) -> str:
+    if answer.entry is None:
+        lines = ["I don't have a sourced answer for that."]
+        if answer.suggestions:
+            lines.append("Did you mean: " + ", ".join(answer.suggestions) + "?")
+        return "\n".join(lines)
+    header = f"[{answer.entry.id}] {answer.entry.question} (confidence {answer.confidence:.0%})"
+    lines = [header, "", answer.text or ""]
+    if answer.suggestions:
+        lines += ["", "Did you mean: " + ", ".join(answer.suggestions) + "?"]
+    return "\n".join(lines)
+
+
+def _one_line(answer: Answer) -> str:
+    return " ".join(_text_block(answer).replace("\n\n", " | ").split("\n")).strip()
+
+
+def _answer(
+    kb: KnowledgeBase, matcher: Matcher, question: str, now: dt.datetime
+) -> Answer:
+    from knowledge.answers import answer_question
+
+    return answer_question(kb, matcher, question, now)
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    try:
+        now = parse_now(args.now)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)  # noqa: T201
+        return EXIT_USAGE
+
+    from knowledge.answers import InvalidQuestionError
+    from knowledge.loader import KnowledgeError, load_knowledge
+    from knowledge.matcher import Matcher
+
+    try:
+        kb = load_knowledge()
+    except KnowledgeError as exc:
+        print(f"Knowledge files are invalid: {exc.problems[0]}", file=sys.stderr)  # noqa: T201
+        return 1
+    matcher = Matcher(kb)
+
+    if args.question != "-":
+        try:
+            answer = _answer(kb, matcher, args.question, now)
+        except InvalidQuestionError as exc:
+            print(f"error: {exc}", file=sys.stderr)  # noqa: T201
+            return EXIT_USAGE
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False))  # noqa: T201
+        else:
+            print(_text_block(answer))  # noqa: T201
+        return 0
+
+    for line in sys.stdin:
+        question = line.rstrip("\r\n")
+        try:
+            answer = _answer(kb, matcher, question, now)
+        except InvalidQuestionError as exc:
+            if args.json:
+                print(json.dumps(_error_json(str(exc)), ensure_ascii=False))  # noqa: T201
+            else:
+                print(f"error: {exc}")  # noqa: T201
+            continue
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False))  # noqa: T201
+        else:
+            print(_one_line(answer))  # noqa: T201
+        sys.stdout.flush()
+    return 0

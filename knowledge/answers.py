@@ -1,0 +1,94 @@
+"""Question in, answer out: cleaning, matching and rendering in one call.
+
+:func:`answer_question` is what the bot, the console and ``python -m bot ask`` use. For
+the personal ``my-eligibility`` entry it returns the entry with its fallback text; the
+bot replaces that text with the member's own eligibility from their attempt log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from knowledge.matcher import Matcher
+from knowledge.models import FaqEntry, KnowledgeBase
+from knowledge.templating import render
+
+MAX_QUESTION_CHARS = 500
+
+_WHITESPACE_RE = re.compile(r"\s+")
+
+
+class InvalidQuestionError(ValueError):
+    """The question cannot be answered as typed; the message is for the member."""
+
+
+def _is_control(char: str) -> bool:
+    # Cc: control characters, Cf: format characters (zero-width space, bidi marks …).
+    return unicodedata.category(char) in {"Cc", "Cf"} and char not in "\t\n\r"
+
+
+def clean_question(text: str) -> str:
+    """The question with control characters removed and whitespace collapsed.
+
+    Raises :class:`InvalidQuestionError` for an empty question, one longer than
+    :data:`MAX_QUESTION_CHARS`, or one with no letters or digits at all.
+    """
+    without_controls = "".join(" " if _is_control(c) else c for c in text)
+    cleaned = _WHITESPACE_RE.sub(" ", without_controls).strip()
+    if not cleaned:
+        raise InvalidQuestionError("Please type a question, for example: when can I retake?")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise InvalidQuestionError(
+            f"That question is {len(cleaned):,} characters long; please keep it under "
+            f"{MAX_QUESTION_CHARS} characters."
+        )
+    if not any(c.isalnum() for c in cleaned):
+        raise InvalidQuestionError(
+            "I need a question in words, for example: how much does a retake cost?"
+        )
+    return cleaned
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The entry that answers a question (None when the matcher abstained)."""
+
+    entry: FaqEntry | None
+    confidence: float
+    text: str | None  # rendered Markdown, None when abstaining
+    suggestions: list[str] = field(default_factory=list)  # entry ids for "Did you mean…"
+
+    @property
+    def entry_id(self) -> str | None:
+        return self.entry.id if self.entry else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entry_id": self.entry_id,
+            "confidence": round(self.confidence, 4),
+            "answer": self.text,
+            "suggestions": list(self.suggestions),
+        }
+
+
+def answer_question(
+    kb: KnowledgeBase, matcher: Matcher, question: str, now: dt.datetime
+) -> Answer:
+    """Clean ``question``, match it and render the answer for ``now``.
+
+    Raises :class:`InvalidQuestionError` for a question that cannot be used, and
+    :class:`ValueError` for a naive ``now``.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    cleaned = clean_question(question)
+    result = matcher.match(cleaned)
+    suggestions = [s for s in result.suggestions if s in kb.entries]
+    if result.entry_id is None:
+        return Answer(None, result.confidence, None, suggestions)
+    entry = kb.entries[result.entry_id]
+    return Answer(entry, result.confidence, render(entry.answer, kb, now), suggestions)

@@ -1,0 +1,407 @@
+"""Match a member's question to one FAQ entry, or abstain.
+
+The matcher is pure and synchronous (no discord, no clock). For each question it:
+
+1. normalises the text (:mod:`knowledge.normalize`) and spells typos back onto the
+   knowledge base's vocabulary;
+2. refuses explicit out-of-scope questions (other vendors' exams, driving tests, game
+   refunds, Azure how-tos, small talk …): a Microsoft answer to an AWS question is
+   worse than "I don't know";
+3. scores entries with an IDF-weighted coverage of the question's words (through an
+   inverted index, so 10,000 entries stay fast), then re-scores the best few with
+   rapidfuzz over every pre-normalised phrasing, title and keyword;
+4. turns the best score and its margin over the runner-up into a calibrated
+   confidence (a logistic fit on the tune split of ``eval/questions.tsv``) and abstains
+   below :data:`ABSTAIN_BELOW`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from knowledge.models import FaqEntry, KnowledgeBase
+from knowledge.normalize import content_tokens, exam_codes, normalize
+
+# Confidence below which the matcher abstains, and below which an answer is shown
+# with "Did you mean…" suggestions.
+ABSTAIN_BELOW = 0.5
+LOW_CONFIDENCE_BELOW = 0.7
+# A candidate must score at least this (raw, 0-1) to be offered as a suggestion.
+SUGGEST_MIN_SCORE = 0.35
+MAX_RUNNERS_UP = 3
+# Entries re-scored with the fuzzy scorers after the inverted-index pass.
+SHORTLIST = 40
+
+# Logistic calibration of (top score, margin over the runner-up, information) →
+# P(correct); fitted on the tune split by ``python -m eval.run --fit``.
+CALIBRATION = (-9.0, 10.0, 10.0, 1.5)  # bias, top, margin, information
+
+# Entries offered first when the autocomplete box is empty, if they exist.
+POPULAR_ENTRIES = (
+    "my-eligibility",
+    "retake-policy",
+    "retake-wait",
+    "retake-cost",
+    "passing-score",
+    "exam-retirement",
+    "ai-102-retirement",
+    "reschedule",
+    "renewal",
+)
+
+# --- explicit out-of-scope signals -------------------------------------------------
+_OTHER_VENDORS = re.compile(
+    r"\b(aws|amazon|google|gcp|comptia|cisco|ccna|ccnp|ccie|oracle|salesforce|pmp|pmi|capm|"
+    r"itil|prince2|vmware|red ?hat|rhcsa|rhce|linux foundation|cka|ckad|cks|kubernetes "
+    r"certification|isc2|cissp|ceh|ec-council|sans|giac|terraform associate|hashicorp|"
+    r"databricks|snowflake|tableau|servicenow|sap|juniper|fortinet|palo alto|checkpoint|"
+    r"alibaba|ibm|adobe|scrum ?master|psm|csm|six sigma|cfa|cpa|acca|security\+|network\+|"
+    r"a\+|linux\+|cloud\+|cysa\+|pentest\+|server\+|data\+|tech\+|project\+|"
+    r"solutions architect associate|cloud practitioner|cloud digital leader|"
+    r"associate cloud engineer|professional cloud architect)(?!\w)"
+)
+# Exam codes of other vendors: AWS SAA-C03, CompTIA 220-1101 / SY0-701 / N10-009,
+# Cisco 200-301, Oracle 1Z0-071.
+_OTHER_CODES = re.compile(
+    r"\b([a-z]{3}-c0\d|[a-z]{2}0-\d{3}|n10-\d{3}|(200|220|300|350|400)-\d{3,4}|1z0-\d{2,3})\b"
+)
+_NON_CERT_EXAMS = re.compile(
+    r"\b(driving|driver'?s|drivers|road test|dmv|learner'?s permit|permit test|bar exam|"
+    r"the bar|lsat|mcat|gmat|gre|act exam|toefl|ielts|gcse|a-levels?|ged|usmle|nclex|"
+    r"ccat|final exams?|midterms?|uni exam|thesis|the sat|sat (exam|test|score)s?)\b"
+)
+_REFUNDS = re.compile(
+    r"\b(game|games|gaming|steam|playstation|psn|xbox|nintendo|netflix|spotify|app store|"
+    r"play store|subscription|subscriptions|in-app|dlc|game pass|office 365 subscription|"
+    r"microsoft 365 subscription|copilot pro|onedrive|skype|minecraft)\b"
+)
+_TECH_HOWTO = re.compile(
+    r"\b(deploy|deploying|deployment|configure|configuring|vnet|vnets|virtual network|subnet|"
+    r"sdk|python|c#|javascript|typescript|java|powershell|bicep|terraform|arm template|"
+    r"kubectl|kubernetes|aks|docker|container|function app|app service|resource group|"
+    r"storage account|blob|cosmos ?db|key vault|api key|endpoint|rest api|install|"
+    r"pip install|npm|nuget|compile|error code|stack trace|bug|debug|vm|virtual machine|"
+    r"load balancer|firewall rule|dns|ssl|certificate authority|tls|openai model|"
+    r"fine-?tune|embedding|prompt flow|semantic kernel|langchain|sql query|query)\b"
+)
+# Words that make a question about exams or certifications, overriding a technical or
+# refund signal ("can I use python on the exam?" is about the exam).
+_EXAM_CONTEXT = re.compile(
+    r"\b(exam|exams|retake|certification|certified|credential|pearson|vue|certiport|"
+    r"proctor|proctored|voucher|passing score|score report|attempt|attempts|renewal|"
+    r"transcript|badge)\b"
+)
+_SMALL_TALK = re.compile(
+    r"^(hi|hello|hey|yo|sup|thanks|thank you|thx|good (morning|night|evening)|"
+    r"how are you|who are you|what are you|are you a bot|tell me a joke|lol|ok|okay|"
+    r"what is up|whats up|bye|gm|gn)\b"
+)
+
+# First-person questions about the member's own timing go to the personal entry.
+_FIRST_PERSON = re.compile(r"\b(i|me|my|mine|myself|i am|im)\b")
+_PERSONAL_TIMING = re.compile(
+    r"\b(when can i|when am i|when do i get to|when will i be able|am i (eligible|allowed|"
+    r"able|ok|good|clear|free)|can i (retake|book|sit|take|schedule|try)\b.*\b(yet|now|today|"
+    r"tomorrow|tonight|this week|next week|again)|(is|when is) my (next|retake)|"
+    r"my (next attempt|next retake|retake date|eligibility|waiting period|cooldown)|"
+    r"i (failed|took|sat|attempted|did)\b.*\b(yesterday|today|last|ago|on|this|"
+    r"this morning)|how long (until|till|before) i can|how long do i still|"
+    r"(yet|now)\?*$)"
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An entry and its score in [0, 1]."""
+
+    entry_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The outcome of :meth:`Matcher.match`."""
+
+    entry_id: str | None  # None = abstain
+    confidence: float  # [0, 1]: estimated probability that the best entry is right
+    runners_up: tuple[Candidate, ...]  # next best after ``top``, best first, up to 3
+    # The best candidate even when abstaining (None when nothing scored at all).
+    top: Candidate | None = None
+    # True when an explicit signal (other vendor, game refund …) ruled the question out.
+    out_of_scope: bool = False
+    reason: str | None = field(default=None, compare=False)
+
+    @property
+    def low_confidence(self) -> bool:
+        return self.entry_id is None or self.confidence < LOW_CONFIDENCE_BELOW
+
+    @property
+    def suggestions(self) -> list[str]:
+        """Entry ids worth offering as "Did you mean…": up to three, only when the
+        match abstained or is unsure, and none for an out-of-scope question."""
+        if self.out_of_scope or not self.low_confidence:
+            return []
+        pool = list(self.runners_up)
+        if self.entry_id is None and self.top is not None:
+            pool.insert(0, self.top)
+        return [c.entry_id for c in pool if c.score >= SUGGEST_MIN_SCORE][:MAX_RUNNERS_UP]
+
+
+def out_of_scope_reason(question: str) -> str | None:
+    """Why a question is explicitly out of scope, or None."""
+    lowered = question.lower().replace("’", "'")
+    normalized = normalize(question)
+    has_exam_context = bool(_EXAM_CONTEXT.search(normalized))
+    has_ms_code = bool(exam_codes(normalized))
+    mentions_microsoft = has_ms_code or bool(re.search(r"\b(microsoft|azure)\b", normalized))
+    if _OTHER_VENDORS.search(lowered) and not has_ms_code:
+        return "another vendor's exam"
+    if _OTHER_CODES.search(lowered) and not has_ms_code:
+        return "another vendor's exam code"
+    if _NON_CERT_EXAMS.search(lowered) and not mentions_microsoft:
+        return "not a certification exam"
+    if _REFUNDS.search(lowered) and not has_exam_context:
+        return "not an exam purchase"
+    if _TECH_HOWTO.search(lowered) and not has_exam_context:
+        return "a technical how-to"
+    if _SMALL_TALK.match(normalized) and not has_exam_context and len(normalized.split()) <= 6:
+        return "small talk"
+    return None
+
+
+def is_personal_timing(normalized: str) -> bool:
+    """A first-person question about the member's own next attempt."""
+    return bool(_FIRST_PERSON.search(normalized)) and bool(_PERSONAL_TIMING.search(normalized))
+
+
+def _sigmoid(x: float) -> float:
+    if x < -30:
+        return 0.0
+    if x > 30:
+        return 1.0
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def calibrate(top: float, margin: float, information: float) -> float:
+    """P(the best entry is right) from the match features; always in [0, 1]."""
+    bias, w_top, w_margin, w_info = CALIBRATION
+    return _sigmoid(bias + w_top * top + w_margin * margin + w_info * information)
+
+
+@dataclass(frozen=True)
+class _Signals:
+    known_share: float  # IDF-weighted share of the question's words the KB knows
+    information: float  # IDF mass of the known words, in units of the rarest word
+
+
+@dataclass
+class _Indexed:
+    entry: FaqEntry
+    texts: list[str]  # content strings of question, phrasings and keywords
+    keywords: list[str]  # normalised keyword phrases
+    codes: frozenset[str]
+
+
+class Matcher:
+    """Question → FAQ entry, built once per knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._kb = kb
+        self._items: list[_Indexed] = []
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        # flat lists for the fuzzy pass: every content string and the entry it belongs to
+        self._texts: list[str] = []
+        self._owner: list[int] = []
+        self._first_text: list[int] = []
+        self._autocomplete_texts: list[str] = []
+        self._autocomplete_owner: list[int] = []
+        for index, entry in enumerate(kb.entries.values()):
+            sources = [entry.question, *entry.phrasings]
+            normalized = [normalize(s) for s in sources]
+            keywords = [normalize(k) for k in entry.keywords]
+            texts = [" ".join(content_tokens(n)) for n in normalized + keywords]
+            texts = [t for t in dict.fromkeys(texts) if t]
+            codes = frozenset(entry.exams) | {c for n in normalized for c in exam_codes(n)}
+            self._items.append(_Indexed(entry, texts, keywords, codes))
+            self._first_text.append(len(self._texts))
+            for text in texts:
+                self._texts.append(text)
+                self._owner.append(index)
+            vocab = {t for text in texts for t in text.split()}
+            for token in vocab:
+                self._postings[token].append(index)
+            for text in (normalize(entry.question), *normalized[1:]):
+                self._autocomplete_texts.append(text)
+                self._autocomplete_owner.append(index)
+        count = max(len(self._items), 1)
+        self._idf: dict[str, float] = {
+            token: math.log((count + 1) / (len(postings) + 0.5))
+            for token, postings in self._postings.items()
+        }
+        self._max_idf = math.log((count + 1) / 0.5)
+        self._vocab = sorted(self._postings)
+        self._spell_cache: dict[str, str] = {}
+        self._ids = [item.entry.id for item in self._items]
+        self._popular = [i for i in POPULAR_ENTRIES if i in kb.entries] + [
+            i for i in self._ids if i not in POPULAR_ENTRIES
+        ]
+
+    # --- helpers ----------------------------------------------------------------
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        return self._kb
+
+    def _correct(self, token: str) -> str:
+        cached = self._spell_cache.get(token)
+        if cached is None:
+            cached = self._spell(token)
+            if len(self._spell_cache) < 20_000:
+                self._spell_cache[token] = cached
+        return cached
+
+    def _spell(self, token: str) -> str:
+        """Map an unknown token onto the vocabulary when a close spelling exists."""
+        if token in self._idf or len(token) < 4 or not token.isalpha():
+            return token
+        found = process.extractOne(token, self._vocab, scorer=fuzz.ratio, score_cutoff=80)
+        return found[0] if found else token
+
+    def _query_tokens(self, normalized: str) -> list[str]:
+        return [self._correct(t) for t in dict.fromkeys(content_tokens(normalized))]
+
+    def _coverage(self, tokens: list[str]) -> dict[int, float]:
+        """IDF-weighted share of the question's words each entry knows."""
+        total = sum(self._idf.get(t, self._max_idf) for t in tokens)
+        scores: dict[int, float] = defaultdict(float)
+        if total <= 0:
+            return scores
+        for token in tokens:
+            weight = self._idf.get(token)
+            if weight is None:
+                continue
+            for index in self._postings[token]:
+                scores[index] += weight / total
+        return scores
+
+    def _score(self, question: str) -> tuple[list[Candidate], _Signals]:
+        """Every plausible entry with its raw (unclamped) score, best first, and the
+        question-level signals the calibration uses."""
+        normalized = normalize(question)
+        tokens = self._query_tokens(normalized)
+        if not tokens:
+            return [], _Signals(0.0, 0.0)
+        total = sum(self._idf.get(t, self._max_idf) for t in tokens)
+        known = sum(self._idf[t] for t in tokens if t in self._idf)
+        signals = _Signals(
+            known_share=known / total if total > 0 else 0.0,
+            information=min(known / self._max_idf, 3.0),
+        )
+        coverage = self._coverage(tokens)
+        if not coverage:
+            return [], signals
+        shortlist = sorted(coverage, key=coverage.__getitem__, reverse=True)[:SHORTLIST]
+        query = " ".join(tokens)
+        multi = len(tokens) > 1
+        codes = set(exam_codes(normalized))
+        personal = is_personal_timing(normalized)
+        first_person = bool(_FIRST_PERSON.search(normalized))
+        scored: list[Candidate] = []
+        for index in shortlist:
+            item = self._items[index]
+            texts = item.texts
+            sort_scores = process.extract(
+                query, texts, scorer=fuzz.token_sort_ratio, limit=None
+            )
+            best = max(s for _, s, _ in sort_scores) / 100
+            if multi:
+                set_best = 0.0
+                for text in texts:
+                    s = fuzz.token_set_ratio(query, text) / 100
+                    # token_set_ratio is 100 for a subset: discount by how much of the
+                    # phrasing the question covers so "exam" alone matches nothing well.
+                    words = text.split()
+                    share = sum(1 for w in words if w in tokens) / max(len(words), 1)
+                    set_best = max(set_best, s * (0.5 + 0.5 * share))
+                fuzzy = 0.5 * best + 0.5 * set_best
+            else:
+                fuzzy = best
+            score = 0.6 * fuzzy + 0.4 * coverage[index]
+            if any(k and f" {k} " in f" {normalized} " for k in item.keywords):
+                score += 0.05
+            if codes and item.codes:
+                score += 0.03 if codes & item.codes else -0.03
+            if item.entry.personal:
+                if personal:
+                    score += 0.15
+                elif not first_person:
+                    score -= 0.1
+            elif personal:
+                score -= 0.03
+            scored.append(Candidate(item.entry.id, score))
+        scored.sort(key=lambda c: (-c.score, c.entry_id))
+        return scored, signals
+
+    # --- public API ------------------------------------------------------------
+    def features(self, question: str) -> tuple[list[Candidate], tuple[float, float, float]]:
+        """Raw candidates and the (top, margin, information) features of a question that
+        is not explicitly out of scope; used by :meth:`match` and the calibration fit."""
+        scored, signals = self._score(question)
+        if not scored:
+            return [], (0.0, 0.0, 0.0)
+        top = scored[0].score
+        runner = scored[1].score if len(scored) > 1 else 0.0
+        # Questions made mostly of words the knowledge base has never seen are about
+        # something else, however well the remaining words match.
+        top *= min(1.0, signals.known_share / 0.6)
+        return scored, (top, top - runner, signals.information)
+
+    def match(self, question: str) -> MatchResult:
+        reason = out_of_scope_reason(question)
+        if reason is not None:
+            return MatchResult(None, 0.0, (), None, out_of_scope=True, reason=reason)
+        scored, features = self.features(question)
+        if not scored:
+            return MatchResult(None, 0.0, (), None, out_of_scope=True, reason="no known words")
+        confidence = calibrate(*features)
+        clamped = [Candidate(c.entry_id, min(max(c.score, 0.0), 1.0)) for c in scored[:4]]
+        top, runners_up = clamped[0], tuple(clamped[1 : 1 + MAX_RUNNERS_UP])
+        if confidence < ABSTAIN_BELOW:
+            nothing = features[0] < SUGGEST_MIN_SCORE
+            return MatchResult(
+                None, confidence, runners_up, top, out_of_scope=nothing, reason="unsure"
+            )
+        return MatchResult(top.entry_id, confidence, runners_up, top)
+
+    def autocomplete(self, partial: str, limit: int = 25) -> list[Candidate]:
+        """Entries to offer while a member types; the most common ones for an empty box."""
+        limit = max(0, min(limit, 25))
+        text = normalize(partial)
+        if not text:
+            n = len(self._popular)
+            return [
+                Candidate(entry_id, round(1.0 - i / max(n, 1), 4))
+                for i, entry_id in enumerate(self._popular[:limit])
+            ]
+        found = process.extract(
+            text, self._autocomplete_texts, scorer=fuzz.partial_ratio, limit=limit * 8,
+            score_cutoff=60,
+        )
+        best: dict[str, float] = {}
+        for _, score, position in found:
+            entry_id = self._ids[self._autocomplete_owner[position]]
+            best[entry_id] = max(best.get(entry_id, 0.0), score / 100)
+        if len(text) >= 8 and out_of_scope_reason(partial) is None:
+            scored, _ = self._score(partial)
+            scored = [Candidate(c.entry_id, min(max(c.score, 0.0), 1.0)) for c in scored]
+            for candidate in scored[:limit]:
+                best[candidate.entry_id] = max(
+                    best.get(candidate.entry_id, 0.0) * 0.5 + candidate.score * 0.5,
+                    candidate.score,
+                )
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [Candidate(entry_id, round(score, 4)) for entry_id, score in ranked[:limit]]

@@ -1,0 +1,217 @@
+"""Turn a member's question into a canonical string the matcher can compare.
+
+Pure functions, no state: case, unicode and punctuation are folded, exam codes are
+written one way (``ai102`` / ``AI 102`` / ``ai-102`` → ``AI-102``), chat abbreviations
+are expanded and synonyms collapse onto one word (``resit`` → ``retake``), so the
+fuzzy scorers compare meaning rather than spelling.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from knowledge.codes import try_normalize_exam_code
+
+# Prefixes of Microsoft exam codes. Only these become codes, so "is 700 a pass" never
+# turns into an "IS-700" exam.
+MICROSOFT_CODE_PREFIXES = frozenset(
+    {"ab", "ai", "az", "da", "dp", "gh", "ma", "mb", "md", "mo", "ms", "pl", "sc"}
+)
+_CODE_RE = re.compile(r"\b([a-z]{2,3})[\s\-_]?(\d{3})\b")
+CODE_TOKEN_RE = re.compile(r"^[A-Z]{2,3}-\d{3}$")
+
+# Placeholder the fuzzy scorers see instead of a specific code, so a phrasing written
+# for AI-102 also matches the same question about AZ-104.
+CODE_PLACEHOLDER = "examcode"
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "ʼ": "'", "`": "'", "“": '"', "”": '"'})
+
+# Whole-phrase rewrites, applied in order on lower-case text padded with spaces.
+# Contractions and chat shorthand first, then synonyms onto one canonical word.
+_PHRASES: tuple[tuple[str, str], ...] = (
+    # contractions and shorthand
+    (r"\bcan ?'?t\b", "can not"),
+    (r"\bcannot\b", "can not"),
+    (r"\bwon ?'?t\b", "will not"),
+    (r"\b(do|does|did|is|are|was|were|have|has|had|would|should|could) ?n'?t\b", r"\1 not"),
+    (r"\bi ?'?m\b", "i am"),
+    (r"\bi ?'?ve\b", "i have"),
+    (r"\bi ?'?ll\b", "i will"),
+    (r"\bi ?'?d\b", "i would"),
+    (r"\b(what|where|when|how|who|it|that|there)'s\b", r"\1 is"),
+    (r"\b(what|how|where|when)s\b", r"\1 is"),
+    (r"\b(you|we|they)'re\b", r"\1 are"),
+    (r"\b(you|we|they)'ve\b", r"\1 have"),
+    (r"\b(u)\b", "you"),
+    (r"\b(ur|yr)\b", "your"),
+    (r"\br\b", "are"),
+    (r"\b(pls|plz|plis)\b", "please"),
+    (r"\b(thx|thanx|ty|tks)\b", "thanks"),
+    (r"\b(bc|cuz|coz|cause)\b", "because"),
+    (r"\bb4\b", "before"),
+    (r"\bw/o\b", "without"),
+    (r"\bw/", "with "),
+    (r"\bwanna\b", "want to"),
+    (r"\bgonna\b", "going to"),
+    (r"\bgotta\b", "got to"),
+    (r"\b(wat|wut|wht)\b", "what"),
+    (r"\bhw\b", "how"),
+    (r"\b(abt|bout)\b", "about"),
+    (r"\b(hrs|hr)\b", "hours"),
+    (r"\b(mins|min)\b", "minutes"),
+    (r"\b(yrs|yr)\b", "years"),
+    (r"\b(tmrw|tmr|tomorow|tommorow|tommorrow)\b", "tomorrow"),
+    (r"\b(yday|yesterdy)\b", "yesterday"),
+    (r"\b(ms|msft)\b(?! ?\d)", "microsoft"),
+    (r"\bmicro soft\b", "microsoft"),
+    (r"\b(exm|examn|eaxm|exma)\b", "exam"),
+    # synonyms: retakes
+    (r"\b(take|sit|write|do|try|attempt|book|schedule) (it|the exam|the test|this|that|them|"
+     r"the cert exam|an exam|exam|test) (again|a second time|another time|over)\b",
+     r"retake \2"),
+    (r"\b(take|sit|write|do|try) (it|this|that) again\b", "retake it"),
+    (r"\bsecond try\b", "second attempt"),
+    (r"\bnext try\b", "next attempt"),
+    (r"\bre ?- ?(take|takes|taking|took|taken|sit|sits|sitting|sat|test|tests|testing|"
+     r"tested|write|writes|writing|wrote|written|do|doing|did|done|attempt|attempts|"
+     r"attempting|exam|exams)\b", "retake"),
+    (r"\b(resit|resits|resitting|resat|retest|retests|retesting|retested|rewrite|rewrites|"
+     r"rewriting|rewrote|redo|redoing|redid|retakes|retaking|retook|retaken|reattempt|"
+     r"reattempts|reattempting|reexam|reexamination)\b", "retake"),
+    # synonyms: scoring
+    (r"\b(pass ?mark|passmark|pass mark|cut ?-? ?off score|cut ?score|cutscore|"
+     r"cut ?-? ?off mark|passing grade|passing mark|pass score|pass threshold|passing "
+     r"threshold|pass line|minimum passing score|minimum pass score|score to pass|"
+     r"score needed to pass|score required to pass|marks to pass|points to pass)\b",
+     "passing score"),
+    # synonyms: waiting periods
+    (r"\b(cool ?-? ?down|cooldowns|cooling ?-? ?off period|cooling period|cool ?-? ?off|"
+     r"waiting time|wait time|waiting period|wait period|lockout period|lockout|lock ?-? ?out)"
+     r"\b", "waiting period"),
+    # synonyms: certification
+    (r"\b(certs?|certificates?|certifications|certificaton|certifcation|certication|"
+     r"certificat)\b", "certification"),
+    (r"\b(creds?|credentials)\b", "credential"),
+    # synonyms: failing and passing
+    (r"\b(flunk|flunked|flunking|bombed|bomb|tanked|tank)\b", "failed"),
+    (r"\b(re ?-? ?schedule|re ?-? ?scheduling|re ?-? ?scheduled|postpone|postponed|"
+     r"postponing|push back|move) (my|the|an|this) (exam|test|appointment|booking|slot)\b",
+     r"reschedule \2 \3"),
+    (r"\b(re ?- ?schedule|re ?- ?scheduling|re ?- ?scheduled)\b", "reschedule"),
+    (r"\b(vouchers)\b", "voucher"),
+    (r"\b(renew|renews|renewing|renewed|renewals)\b", "renewal"),
+    (r"\b(expire|expires|expired|expiring|expiration|expiry|expiries)\b", "expiry"),
+    (r"\b(retire|retires|retired|retiring|retirements|sunset|sunsetting|sunsets|"
+     r"discontinued|discontinue|being discontinued|phased out|phase out|deprecated|"
+     r"end of life|eol)\b", "retirement"),
+    (r"\b(price|priced|pricing|fee|fees|costs|costing|charge|charged|pay)\b", "cost"),
+    (r"\b(how long|how many days|how many hours|how many weeks)\b", "how long"),
+    (r"\b(tests)\b", "test"),
+    (r"\b(exams|examination|examinations)\b", "exam"),
+)
+_COMPILED_PHRASES = tuple((re.compile(p), r) for p, r in _PHRASES)
+
+_STOPWORDS = frozenset(
+    """
+    a an the and or but if of to in on at for from by with about as into onto than then so
+    is are was were be been being am do does did doing done have has had having will would
+    shall should can could may might must
+    i me my mine myself we us our ours you your yours he him his she her it its they them
+    their this that these those there here what which who whom whose why
+    please thanks thank hi hello hey just really actually also any some get got
+    not no yes very too quite still even ever one ones thing things stuff like know tell
+    need needs needed want wanted going go goes im okay ok guys anyone someone somebody
+    """.split()  # noqa: SIM905
+)
+
+# Words that carry meaning for the question even though they are short or common.
+_KEEP = frozenset({"when", "how", "long", "much", "many", "again", "before", "after", "yet",
+                   "now", "today", "online", "home", "free", "first", "second", "third"})
+
+_NON_WORD_RE = re.compile(r"[^\w\s\-+#%]")
+_SPACES_RE = re.compile(r"\s+")
+
+
+def _strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _canonical_code(match: re.Match[str]) -> str:
+    prefix, digits = match.group(1), match.group(2)
+    if prefix not in MICROSOFT_CODE_PREFIXES:
+        return match.group(0)
+    code = try_normalize_exam_code(prefix + digits)
+    return f" {code} " if code else match.group(0)
+
+
+@lru_cache(maxsize=4096)
+def normalize(text: str) -> str:
+    """Canonical text: lower case (codes upper case), no accents or punctuation,
+    codes as ``AI-102``, shorthand expanded and synonyms collapsed."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = _strip_accents(text).lower()
+    text = _CODE_RE.sub(_canonical_code, text)
+    # Keep apostrophes for the contraction rules, then drop them.
+    text = re.sub(r"[^\w\s'\-+#%/]", " ", text)
+    text = _SPACES_RE.sub(" ", text).strip()
+    for pattern, replacement in _COMPILED_PHRASES:
+        text = pattern.sub(replacement, text)
+    text = text.replace("'", " ").replace("/", " ")
+    # Dashes inside words ("e-mail", "re-take" already handled) become spaces, but the
+    # dash of a canonical code stays.
+    tokens = []
+    for raw in text.split():
+        if CODE_TOKEN_RE.match(raw):
+            tokens.append(raw)
+            continue
+        tokens.extend(t for t in re.split(r"-+", raw.lower()) if t)
+    return " ".join(_NON_WORD_RE.sub("", t) if not CODE_TOKEN_RE.match(t) else t
+                    for t in tokens if t.strip("-"))
+
+
+def exam_codes(normalized: str) -> list[str]:
+    """The canonical exam codes in an already normalised text, in order."""
+    return [t for t in normalized.split() if CODE_TOKEN_RE.match(t)]
+
+
+def stem(word: str) -> str:
+    """A deliberately small stemmer: both sides go through it, so it only has to map
+    a word's forms together (``retakes``/``retaking``/``retake`` → ``retak``)."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if len(word) > 5 and word.endswith("ing"):
+        word = word[:-3]
+    elif len(word) > 4 and word.endswith("ed"):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]
+    return word
+
+
+@lru_cache(maxsize=8192)
+def _content(token: str) -> str | None:
+    if CODE_TOKEN_RE.match(token):
+        return CODE_PLACEHOLDER
+    if token in _KEEP:
+        return token
+    if token in _STOPWORDS or (len(token) < 2 and not token.isdigit()):
+        return None
+    return stem(token)
+
+
+def content_tokens(normalized: str) -> list[str]:
+    """Meaningful tokens of a normalised text: stop words dropped, words stemmed,
+    exam codes replaced by :data:`CODE_PLACEHOLDER`."""
+    out = []
+    for token in normalized.split():
+        content = _content(token)
+        if content is not None:
+            out.append(content)
+    return out
