@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from bot.storage import Database
+from tests.storage.conftest import T0
+
+# Every table with a user_id column; the tests below fail when a new one is added and
+# export/forget do not cover it.
+USER_TABLES = {"attempts", "user_settings", "reminders", "feedback"}
+
+
+async def _fill(db: Database, user: int) -> None:
+    await db.attempts.add(user, "AI-102", T0, "fail", 500, True)
+    await db.attempts.add(user, "AZ-104", T0, "pass", None, False)
+    await db.settings.set_timezone(user, "Europe/Paris")
+    await db.reminders.set(user, "AI-102", T0)
+    await db.feedback.record(user, "retake-wait", "how long?", True)
+    await db.unanswered.record(f"question from {user}")
+
+
+def _user_tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {
+            t
+            for t in tables
+            if any(col[1] == "user_id" for col in conn.execute(f"PRAGMA table_info({t})"))
+        }
+
+
+def _rows(path: Path, table: str, user: int) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(
+            conn.execute(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (user,)).fetchone()[0]
+        )
+
+
+async def test_export_should_cover_every_table_and_be_json(db: Database, db_path: Path) -> None:
+    assert _user_tables(db_path) == USER_TABLES
+    await _fill(db, 1)
+    await _fill(db, 2)
+    export = await db.export_user(1)
+    assert json.loads(json.dumps(export)) == export
+    assert export["user_id"] == 1
+    assert [a["exam_code"] for a in export["attempts"]] == ["AI-102", "AZ-104"]
+    assert export["settings"] == {"timezone": "Europe/Paris"}
+    assert [r["exam_code"] for r in export["reminders"]] == ["AI-102"]
+    assert [f["entry_id"] for f in export["feedback"]] == ["retake-wait"]
+    own_ids = {a.id for a in await db.attempts.list_for_user(1)}
+    assert {a["id"] for a in export["attempts"]} == own_ids  # nobody else's rows
+    assert await db.export_user(3) == {
+        "user_id": 3,
+        "attempts": [],
+        "settings": None,
+        "reminders": [],
+        "feedback": [],
+    }
+
+
+async def test_forget_should_delete_everything_of_the_member_only(
+    db: Database, db_path: Path
+) -> None:
+    await _fill(db, 1)
+    await _fill(db, 2)
+    counts = await db.forget_user(1)
+    assert counts == {"attempts": 2, "user_settings": 1, "reminders": 1, "feedback": 1}
+    assert set(counts) == USER_TABLES
+    for table in USER_TABLES:
+        assert _rows(db_path, table, 1) == 0
+        assert _rows(db_path, table, 2) >= 1
+    assert await db.export_user(1) == {
+        "user_id": 1,
+        "attempts": [],
+        "settings": None,
+        "reminders": [],
+        "feedback": [],
+    }
+    assert len((await db.export_user(2))["attempts"]) == 2
+    assert await db.forget_user(1) == dict.fromkeys(USER_TABLES, 0)
