@@ -1,0 +1,170 @@
+"""The reminder scheduler: one task that DMs members when their retake wait ends.
+
+It sleeps until the earliest pending reminder, but never longer than ``max_sleep``
+(60 s): the clock may be moved, the database changed by another path (the console), and
+``asyncio.sleep`` is unreliable for very long delays — so a reminder goes out within a
+minute of its due time even if nobody wakes the task. :meth:`ReminderScheduler.wake`
+(called after a reminder is set) makes it look again at once.
+
+Delivery is at most once: reminders are *claimed* (marked sent in the same transaction
+that selects them) before the DM is attempted, so a crash or restart never sends one
+twice, and overdue reminders are simply claimed on the first pass after start.
+
+When the DM fails (``send_dm`` returns ``False``: DMs closed, or a Discord error), the
+reminder is released with a back-off and retried, at most ``len(RETRY_DELAYS)`` times
+per process; then it stays claimed and is dropped (logged). A member with closed DMs
+therefore costs a handful of requests, not one a minute forever; ``/eligibility`` still
+shows the date.
+
+Before sending, the engine is asked again (the single source): if the wait moved later
+(a newer failed attempt logged elsewhere) the reminder is re-armed for the new time; if
+there is nothing left to wait for (passed, retired) it is dropped silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.dm import send_dm
+from bot.personal import describe_status, discord_time, exam_status, reminder_due
+from bot.storage import Reminder
+from knowledge.rules import Status
+
+if TYPE_CHECKING:
+    from bot.client import ExamBot
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS_SECONDS: tuple[int, ...] = (300, 1800, 7200)
+BATCH = 100
+
+
+class ReminderScheduler:
+    """Owns the background task; start it in ``cog_load`` and stop it in ``cog_unload``."""
+
+    def __init__(
+        self,
+        bot: ExamBot,
+        *,
+        send: Callable[[discord.Client, int, str], Awaitable[bool]] = send_dm,
+        max_sleep: float = 60.0,
+    ) -> None:
+        self.bot = bot
+        self.send = send
+        self.max_sleep = max_sleep
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._failures: dict[tuple[int, str], int] = {}
+        self.sent = 0
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="reminder-scheduler")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def wake(self) -> None:
+        """Look at the database again now (a reminder was set or moved)."""
+        self._wake.set()
+
+    # ------------------------------------------------------------------ the loop
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+                delay = await self._delay()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("Reminder scheduler pass failed; retrying shortly")
+                delay = self.max_sleep
+            if delay > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            self._wake.clear()
+
+    async def _delay(self) -> float:
+        next_due = await self.bot.db.reminders.next_due_at()
+        if next_due is None:
+            return self.max_sleep
+        seconds = (next_due - self.bot.now()).total_seconds()
+        return min(max(seconds, 0.0), self.max_sleep)
+
+    async def run_once(self) -> int:
+        """Claim every reminder due now and deliver it; the number of DMs sent."""
+        sent = 0
+        while True:
+            claimed = await self.bot.db.reminders.claim_due(self.bot.now(), BATCH)
+            for reminder in claimed:
+                if await self._deliver(reminder):
+                    sent += 1
+            if len(claimed) < BATCH:
+                break
+        self.sent += sent
+        return sent
+
+    async def _deliver(self, reminder: Reminder) -> bool:
+        bot, now = self.bot, self.bot.now()
+        kb = bot.knowledge.kb
+        status = await exam_status(bot.db, kb, reminder.user_id, reminder.exam_code, now)
+        due = reminder_due(status.eligibility, now)
+        if due is not None:  # the wait moved later since the reminder was set: re-arm
+            await bot.db.reminders.set(reminder.user_id, reminder.exam_code, due)
+            return False
+        if status.eligibility.status is not Status.ELIGIBLE:
+            log.info(
+                "Dropping reminder %s/%s: %s",
+                reminder.user_id,
+                reminder.exam_code,
+                status.eligibility.status,
+            )
+            return False
+        status.reminder = None
+        content = (
+            f"⏰ Your wait is over: you can take **{status.exam.code}** again now.\n\n"
+            + describe_status(status, discord_time, now)
+            + "\n\nTurn these off with `/remind exam:"
+            + status.exam.code
+            + " enabled:False`."
+        )
+        if await self.send(bot, reminder.user_id, content[:2000]):
+            self._failures.pop((reminder.user_id, reminder.exam_code), None)
+            return True
+        key = (reminder.user_id, reminder.exam_code)
+        failures = self._failures.get(key, 0)
+        if failures < len(RETRY_DELAYS_SECONDS):
+            self._failures[key] = failures + 1
+            retry_at = now + dt.timedelta(seconds=RETRY_DELAYS_SECONDS[failures])
+            await bot.db.reminders.release(reminder.user_id, reminder.exam_code, retry_at)
+            log.info("Reminder DM to %s failed; retry %d at %s", key[0], failures + 1, retry_at)
+        else:
+            self._failures.pop(key, None)
+            log.info("Reminder DM to %s failed %d times; giving up", key[0], failures + 1)
+        return False
+
+
+def wake_reminders(bot: discord.Client) -> None:
+    """Wake the running scheduler, if any (the reminders cog keeps it as ``scheduler``)."""
+    cog = bot.get_cog("Reminders") if hasattr(bot, "get_cog") else None
+    scheduler = getattr(cog, "scheduler", None)
+    if isinstance(scheduler, ReminderScheduler):
+        scheduler.wake()
