@@ -1,0 +1,208 @@
+"""Embeds for answers and exam cards: one look everywhere the bot answers.
+
+Every answer embed carries its sources and a "verified on" date in the footer, so a
+member can always check a fact and see how fresh it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import discord
+
+from knowledge.models import Exam, KnowledgeBase, Source
+from knowledge.templating import format_day
+
+# Discord's own limits.
+EMBED_TITLE_MAX = 256
+EMBED_DESCRIPTION_MAX = 4096
+EMBED_FIELD_MAX = 1024
+BUTTON_LABEL_MAX = 80
+MESSAGE_MAX = 2000
+
+ANSWER_COLOUR = discord.Colour.blurple()
+UNSURE_COLOUR = discord.Colour.gold()
+NO_MATCH_COLOUR = discord.Colour.light_grey()
+RETIRED_COLOUR = discord.Colour.dark_red()
+EXAM_COLOUR = discord.Colour.teal()
+
+
+def truncate(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with an ellipsis when something was cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def format_date(day: dt.date) -> str:
+    """``26 September 2026``: unambiguous in every locale."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def verified_on(sources: Iterable[Source]) -> dt.date | None:
+    """The oldest verification date: every listed source was checked on or after it."""
+    dates = [source.verified for source in sources]
+    return min(dates) if dates else None
+
+
+def sources_text(sources: Sequence[Source], limit: int = EMBED_FIELD_MAX) -> str:
+    """Markdown lines, one per source, with its verification date; unofficial ones flagged."""
+    lines = []
+    for source in sources:
+        title = discord.utils.escape_markdown(source.title or source.url)
+        flag = "" if source.official else " *(unofficial)*"
+        lines.append(f"• [{title}]({source.url}){flag} · verified {format_date(source.verified)}")
+    text = "\n".join(lines)
+    while len(text) > limit and len(lines) > 1:
+        lines.pop()
+        text = "\n".join(lines) + "\n• …"
+    return truncate(text, limit)
+
+
+def _footer(sources: Sequence[Source], extra: str | None = None) -> str:
+    parts = []
+    day = verified_on(sources)
+    if day is not None:
+        parts.append(f"Verified on {format_date(day)}")
+    if extra:
+        parts.append(extra)
+    return " · ".join(parts)
+
+
+def answer_embed(
+    title: str, text: str, sources: Sequence[Source], *, footer_extra: str | None = None
+) -> discord.Embed:
+    """A sourced answer: the entry's question as title, the rendered answer, the sources."""
+    embed = discord.Embed(
+        title=truncate(title, EMBED_TITLE_MAX),
+        description=truncate(text, EMBED_DESCRIPTION_MAX),
+        colour=ANSWER_COLOUR,
+    )
+    if sources:
+        embed.add_field(name="Sources", value=sources_text(sources), inline=False)
+    footer = _footer(sources, footer_extra)
+    if footer:
+        embed.set_footer(text=footer)
+    return embed
+
+
+def suggestions_embed(question: str, suggestions: Sequence[str]) -> discord.Embed:
+    """ "Did you mean…": the candidate questions, answered by the buttons below."""
+    lines = "\n".join(
+        f"{i}. {discord.utils.escape_markdown(s)}" for i, s in enumerate(suggestions, 1)
+    )
+    return discord.Embed(
+        title="Did you mean…",
+        description=truncate(
+            f"I'm not sure which question you mean by “{_quote(question)}”. "
+            f"Pick one below:\n\n{lines}",
+            EMBED_DESCRIPTION_MAX,
+        ),
+        colour=UNSURE_COLOUR,
+    )
+
+
+def no_match_embed(question: str, reason: str | None = None) -> discord.Embed:
+    """An honest "I don't know", pointing to ``/help``."""
+    why = f" {reason}" if reason else ""
+    return discord.Embed(
+        title="I don't have an answer for that",
+        description=truncate(
+            f"I couldn't match “{_quote(question)}” to anything I know.{why}\n\n"
+            "I only answer questions about Microsoft certification exam policies "
+            "(retakes, scoring, retirements…). I've noted the question so the maintainers "
+            "can add an answer. Try `/help` to see what I can do.",
+            EMBED_DESCRIPTION_MAX,
+        ),
+        colour=NO_MATCH_COLOUR,
+    )
+
+
+def _quote(text: str) -> str:
+    return discord.utils.escape_markdown(truncate(" ".join(text.split()), 200))
+
+
+def retirement_text(exam: Exam, now: dt.datetime) -> str | None:
+    """ "Retired on …" / "Retires on …" with Discord timestamps (each member's own zone)."""
+    if exam.retires_at is None:
+        return None
+    verb = "Retired" if exam.is_retired(now) else "Retires"
+    absolute = discord.utils.format_dt(exam.retires_at, "F")
+    relative = discord.utils.format_dt(exam.retires_at, "R")
+    return f"{verb} on {absolute} ({relative})"
+
+
+def predecessors(kb: KnowledgeBase, code: str) -> list[str]:
+    """Codes of the exams this one replaces."""
+    return sorted(e.code for e in kb.exams.values() if e.successor == code)
+
+
+def exam_embed(exam: Exam, kb: KnowledgeBase, now: dt.datetime) -> discord.Embed:
+    """The catalog card of one exam; only the fields the catalog has are shown."""
+    retired = exam.is_retired(now)
+    title = f"{exam.code}: {exam.title}" if exam.title else exam.code
+    embed = discord.Embed(
+        title=truncate(title + (" (retired)" if retired else ""), EMBED_TITLE_MAX),
+        colour=RETIRED_COLOUR if retired else EXAM_COLOUR,
+    )
+    if exam.credential:
+        embed.add_field(name="Credential", value=exam.credential, inline=False)
+    if exam.duration_minutes:
+        embed.add_field(name="Duration", value=f"{exam.duration_minutes} minutes")
+    if exam.passing_score:
+        embed.add_field(
+            name="Passing score",
+            value=f"{exam.passing_score} (scale {kb.policy.score_min}–{kb.policy.score_max})",
+        )
+    retirement = retirement_text(exam, now)
+    embed.add_field(
+        name="Retirement", value=retirement or "No retirement date announced", inline=False
+    )
+    if exam.successor:
+        embed.add_field(name="Successor", value=exam.successor)
+    replaces = predecessors(kb, exam.code)
+    if replaces:
+        embed.add_field(name="Replaces", value=", ".join(replaces))
+    if exam.notes:
+        embed.add_field(name="Notes", value=truncate(exam.notes, EMBED_FIELD_MAX), inline=False)
+    if retired:
+        successor = f" Its successor is **{exam.successor}**." if exam.successor else ""
+        embed.description = (
+            f"This exam can no longer be taken or booked.{successor} (It {_central_day(exam)}.)"
+        )
+    if exam.sources:
+        embed.add_field(name="Sources", value=sources_text(exam.sources), inline=False)
+    footer = _footer(exam.sources)
+    if footer:
+        embed.set_footer(text=footer)
+    return embed
+
+
+def _central_day(exam: Exam) -> str:
+    assert exam.retires_at is not None
+    return f"retired at the end of {format_day(exam.retires_at)}, US Central time"
+
+
+def uncatalogued_embed(code: str, kb: KnowledgeBase) -> discord.Embed:
+    """A well-formed code the catalog doesn't know: the general policy still applies."""
+    policy = kb.policy
+    return discord.Embed(
+        title=f"{code} isn't in my catalog",
+        description=(
+            f"I have no details (duration, retirement, successor) for **{code}**, so check "
+            "its page on Microsoft Learn. The general retake policy applies to it like to "
+            f"every Microsoft exam: wait {policy.first_failure_wait_hours} hours after a "
+            f"first fail, {policy.later_failure_wait_days} days after each later fail, and "
+            f"at most {policy.max_attempts_per_window} attempts in "
+            f"{policy.attempt_window_months} months."
+        ),
+        colour=NO_MATCH_COLOUR,
+    ).set_footer(text=_footer(policy.sources) or None)
+
+
+def plain_sources(sources: Sequence[Source]) -> list[str]:
+    """Sources as plain text lines, for the console."""
+    return [
+        f"{source.title or source.url} <{source.url}>"
+        f"{'' if source.official else ' (unofficial)'}, verified {format_date(source.verified)}"
+        for source in sources
+    ]

@@ -1,0 +1,1 @@
+"""Persistent views and buttons; every ``custom_id`` is namespaced ``exambot:<feature>:…``."""

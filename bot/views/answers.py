@@ -1,0 +1,294 @@
+"""Buttons under answers: related topics, "did you mean", 👍/👎 feedback and "Show mine".
+
+Every button is a :class:`discord.ui.DynamicItem` whose state lives in its ``custom_id``
+(``exambot:related:<entry_id>``, ``exambot:feedback:<up|down>:<entry_id>``,
+``exambot:mine``), registered with ``bot.add_dynamic_items`` by the ask cog: they keep
+working on old messages after a restart, with no view stored anywhere.
+
+Errors in dynamic items never reach the command tree (discord.py only logs them), so
+each callback runs through :func:`guarded`, which tells the member what happened.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+
+from bot.conversation import (
+    NO_LOG_TEXT,
+    ConversationReply,
+    ReplyKind,
+    answer_entry,
+    personal_status_text,
+)
+from bot.errors import UserFacingError, send_ephemeral
+from bot.personal import discord_time
+from bot.rendering import (
+    BUTTON_LABEL_MAX,
+    answer_embed,
+    no_match_embed,
+    suggestions_embed,
+    truncate,
+)
+
+if TYPE_CHECKING:
+    from bot.client import ExamBot
+
+log = logging.getLogger(__name__)
+
+ENTRY_ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+GENERIC_ERROR = "Something went wrong on my side; nothing was changed. Please try again."
+
+
+def _bot(interaction: discord.Interaction[Any]) -> ExamBot:
+    return cast("ExamBot", interaction.client)
+
+
+async def guarded(
+    interaction: discord.Interaction[Any], action: Callable[[], Awaitable[None]]
+) -> None:
+    """Run a button's work; report failures to the member instead of swallowing them."""
+    try:
+        await action()
+    except UserFacingError as exc:
+        await _report(interaction, exc.message)
+    except Exception:
+        custom_id = (interaction.data or {}).get("custom_id", "?")  # type: ignore[call-overload]
+        log.exception("Button %s failed", custom_id)
+        await _report(interaction, GENERIC_ERROR)
+
+
+async def _report(interaction: discord.Interaction[Any], message: str) -> None:
+    try:
+        await send_ephemeral(interaction, message)
+    except discord.HTTPException:
+        log.warning("Could not report a button error to the member (interaction expired?)")
+
+
+class ExamView(discord.ui.View):
+    """Base view: never times out (its items are dynamic) and reports errors politely."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    async def on_error(
+        self,
+        interaction: discord.Interaction[Any],
+        error: Exception,
+        item: discord.ui.Item[Any],
+    ) -> None:
+        if isinstance(error, UserFacingError):
+            await _report(interaction, error.message)
+            return
+        log.exception("View item %r failed", item, exc_info=error)
+        await _report(interaction, GENERIC_ERROR)
+
+
+class RelatedButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"exambot:related:(?P<entry_id>{ENTRY_ID_PATTERN})",
+):
+    """Answers one entry for whoever clicks, ephemerally: clicking a topic under someone
+    else's public answer shouldn't post in the channel. Used for related topics and for
+    "did you mean" alike."""
+
+    def __init__(
+        self,
+        entry_id: str,
+        label: str | None = None,
+        *,
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        row: int | None = None,
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=truncate(label or entry_id, BUTTON_LABEL_MAX),
+                style=style,
+                custom_id=f"exambot:related:{entry_id}",
+            ),
+            row=row,
+        )
+        self.entry_id = entry_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: Any,
+        /,
+    ) -> RelatedButton:
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(match["entry_id"], label)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await guarded(interaction, lambda: self._answer(interaction))
+
+    async def _answer(self, interaction: discord.Interaction[Any]) -> None:
+        bot = _bot(interaction)
+        reply = await answer_entry(self.entry_id, knowledge=bot.knowledge, now=bot.now())
+        if reply is None:
+            raise UserFacingError(
+                "That topic isn't in my knowledge base any more. Try `/ask` with your question."
+            )
+        if reply.personal:
+            # The answer is ephemeral, so the clicker's own status may be shown in it.
+            text = await personal_status_text(
+                bot.db, bot.knowledge.kb, interaction.user.id, bot.now(), discord_time
+            )
+            reply = _with_personal(reply, text or NO_LOG_TEXT)
+        embed, view = answer_message(reply, show_personal=True)
+        await interaction.response.send_message(
+            embed=embed, view=view or discord.utils.MISSING, ephemeral=True
+        )
+
+
+def _with_personal(reply: ConversationReply, text: str) -> ConversationReply:
+    return replace(reply, personal_text=text)
+
+
+class FeedbackButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"exambot:feedback:(?P<vote>up|down):(?P<entry_id>{ENTRY_ID_PATTERN})",
+):
+    """👍/👎 on an answer, recorded with ``db.feedback.record``."""
+
+    def __init__(self, vote: str, entry_id: str, *, row: int | None = None) -> None:
+        helpful = vote == "up"
+        super().__init__(
+            discord.ui.Button(
+                label="Helpful" if helpful else "Not helpful",
+                emoji="👍" if helpful else "👎",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"exambot:feedback:{vote}:{entry_id}",
+            ),
+            row=row,
+        )
+        self.vote = vote
+        self.entry_id = entry_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: Any,
+        /,
+    ) -> FeedbackButton:
+        return cls(match["vote"], match["entry_id"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await guarded(interaction, lambda: self._record(interaction))
+
+    async def _record(self, interaction: discord.Interaction[Any]) -> None:
+        bot = _bot(interaction)
+        entry = bot.knowledge.kb.entries.get(self.entry_id)
+        # Only the canonical question is stored, never the member's own wording.
+        question = entry.question if entry else self.entry_id
+        helpful = self.vote == "up"
+        await bot.db.feedback.record(interaction.user.id, self.entry_id, question, helpful)
+        thanks = (
+            "Thanks! Glad it helped."
+            if helpful
+            else "Thanks for telling me. The maintainers review unhelpful answers; "
+            "`/help` lists other ways to ask."
+        )
+        await interaction.response.send_message(thanks, ephemeral=True)
+
+
+class ShowMineButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"exambot:mine"):
+    """Shows the clicker (never the asker) their own eligibility, ephemerally."""
+
+    def __init__(self, *, row: int | None = None) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Show mine",
+                emoji="🔒",
+                style=discord.ButtonStyle.primary,
+                custom_id="exambot:mine",
+            ),
+            row=row,
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: Any,
+        /,
+    ) -> ShowMineButton:
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await guarded(interaction, lambda: self._show(interaction))
+
+    async def _show(self, interaction: discord.Interaction[Any]) -> None:
+        bot = _bot(interaction)
+        text = await personal_status_text(
+            bot.db, bot.knowledge.kb, interaction.user.id, bot.now(), discord_time
+        )
+        embed = discord.Embed(
+            title="Your retake eligibility",
+            description=truncate(text or NO_LOG_TEXT, 4096),
+            colour=discord.Colour.green(),
+        )
+        embed.set_footer(text="Only you can see this.")
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    RelatedButton,
+    FeedbackButton,
+    ShowMineButton,
+)
+
+
+def answer_view(reply: ConversationReply, *, show_personal: bool) -> ExamView | None:
+    """Buttons for a reply: "did you mean" (or related topics), feedback, "Show mine"."""
+    view = ExamView()
+    if reply.suggestions:
+        for topic in reply.suggestions:
+            view.add_item(
+                RelatedButton(
+                    topic.entry_id, topic.question, style=discord.ButtonStyle.primary, row=0
+                )
+            )
+    elif reply.kind is ReplyKind.ANSWER:
+        for topic in reply.related:
+            view.add_item(RelatedButton(topic.entry_id, topic.question, row=0))
+    if reply.kind is ReplyKind.ANSWER and reply.entry_id:
+        if reply.personal and not show_personal:
+            view.add_item(ShowMineButton(row=1))
+        view.add_item(FeedbackButton("up", reply.entry_id, row=1))
+        view.add_item(FeedbackButton("down", reply.entry_id, row=1))
+    return view if view.children else None
+
+
+def answer_message(
+    reply: ConversationReply, *, show_personal: bool
+) -> tuple[discord.Embed, ExamView | None]:
+    """The embed and buttons for a reply.
+
+    ``show_personal`` says whether the member's own status may appear: only in DMs and
+    ephemeral replies. Public replies to a personal question get the generic answer and a
+    "Show mine" button that answers each clicker privately.
+    """
+    if reply.kind is ReplyKind.SUGGESTIONS:
+        embed = suggestions_embed(reply.question, [t.question for t in reply.suggestions])
+    elif reply.kind is ReplyKind.NO_MATCH:
+        embed = no_match_embed(reply.question)
+    elif reply.kind is ReplyKind.INVALID:
+        embed = discord.Embed(description=reply.text, colour=discord.Colour.light_grey())
+    elif reply.personal and show_personal and reply.personal_text:
+        embed = answer_embed("Your retake eligibility", reply.personal_text, reply.sources)
+    else:
+        extra = "Not sure I got it right: see the suggestions below" if reply.suggestions else None
+        embed = answer_embed(
+            reply.title or reply.question, reply.text, reply.sources, footer_extra=extra
+        )
+    return embed, answer_view(reply, show_personal=show_personal)
