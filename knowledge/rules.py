@@ -1,0 +1,570 @@
+"""The retake rules engine: when may a member sit an exam again?
+
+Pure, synchronous and deterministic: no clock reads (``now`` is an argument), no I/O,
+no discord. Every number comes from :class:`~knowledge.models.Policy`, so the engine
+and the FAQ answers (which print the same fields) cannot disagree.
+
+The policy, as computed here (numbers are the ``Policy`` fields):
+
+* after a failed 1st attempt, wait ``first_failure_wait_hours``;
+* after each later failed attempt, wait ``later_failure_wait_days``;
+* at most ``max_attempts_per_window`` attempts in an ``attempt_window_months`` window
+  that starts at the first attempt; after the last allowed attempt, eligible again when
+  the window ends (same calendar date and time, clamped to the month's last day);
+* a passed exam cannot be retaken (unless the certification expired: mentioned, not
+  computed);
+* nothing is possible at or after the exam's retirement instant.
+
+Readings of what the policy leaves open (stated in the explanations when they apply):
+
+* the first attempt at or after a window's end opens a new window, numbered from 1;
+* after the last allowed attempt of a window, the wait is the window's end or the
+  later-failure wait, whichever ends later (the two only differ when that attempt was
+  taken less than the later-failure wait before the window's end).
+
+All computation is in UTC; inputs may carry any offset but must be aware.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from operator import attrgetter
+
+from knowledge.models import Exam, Policy
+
+__all__ = [
+    "Attempt",
+    "AttemptNotAllowedError",
+    "AttemptResult",
+    "Eligibility",
+    "IssueKind",
+    "LogIssue",
+    "Status",
+    "add_months",
+    "evaluate",
+    "format_utc",
+    "validate_log",
+    "what_if",
+]
+
+_UTC = dt.UTC
+
+
+class AttemptResult(StrEnum):
+    PASS = "pass"  # noqa: S105
+    FAIL = "fail"
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One sitting of an exam. ``taken_at`` must be aware (any offset)."""
+
+    taken_at: dt.datetime
+    result: AttemptResult
+
+
+class Status(StrEnum):
+    PASSED = "passed"
+    RETIRED = "retired"
+    RETIRES_FIRST = "retires_first"
+    LIMIT_REACHED = "limit_reached"
+    WAITING = "waiting"
+    ELIGIBLE = "eligible"
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """The answer to "when can I take it (again)?".
+
+    ``earliest`` is ``None`` for ``passed``, ``retired`` and when there are no attempts;
+    for ``retires_first`` it is when the wait would have ended (after ``retires_at``).
+    ``attempts_in_window``/``window_start``/``window_ends`` describe the current window;
+    once a window has ended, the next attempt opens a fresh one, so they read 0/None/None.
+    """
+
+    status: Status
+    earliest: dt.datetime | None
+    attempts_in_window: int
+    window_start: dt.datetime | None
+    window_ends: dt.datetime | None
+    retires_at: dt.datetime | None
+    rule: str
+    explanation: str
+
+
+class IssueKind(StrEnum):
+    TOO_SOON = "too_soon"
+    OVER_LIMIT = "over_limit"
+    AFTER_RETIREMENT = "after_retirement"
+    IN_FUTURE = "in_future"
+    AFTER_PASS = "after_pass"  # noqa: S105
+
+
+@dataclass(frozen=True, slots=True)
+class LogIssue:
+    attempt: Attempt
+    kind: IssueKind
+    message: str
+
+
+class AttemptNotAllowedError(ValueError):
+    """:func:`what_if` was asked about an attempt the policy would not allow then.
+
+    ``eligibility`` is the member's situation at that instant (why it isn't allowed,
+    and the earliest instant that would be)."""
+
+    def __init__(self, message: str, eligibility: Eligibility) -> None:
+        super().__init__(message)
+        self.eligibility = eligibility
+
+
+# Rule ids (stable: the bot maps them to FAQ entries).
+RULE_PASSED = "passed"
+RULE_RETIRED = "retired"
+RULE_RETIRES_FIRST = "retires-first"
+RULE_ATTEMPT_LIMIT = "attempt-limit"
+RULE_FIRST_WAIT = "first-failure-wait"
+RULE_LATER_WAIT = "later-failure-wait"
+RULE_NO_ATTEMPTS = "no-attempts"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def add_months(moment: dt.datetime, months: int) -> dt.datetime:
+    """``moment`` plus calendar ``months`` (may be negative), same wall-clock time and
+    tzinfo, the day clamped to the target month's last day (31 Jan + 1 → 28/29 Feb)."""
+    month0 = moment.month - 1 + months
+    year = moment.year + month0 // 12
+    month = month0 % 12 + 1
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise OverflowError(f"{months} months from {moment.isoformat()} is out of range")
+    day = moment.day
+    if day > 28:
+        day = min(day, calendar.monthrange(year, month)[1])
+    # The constructor is markedly faster than ``replace`` (this runs once per window).
+    return dt.datetime(
+        year,
+        month,
+        day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+        moment.microsecond,
+        moment.tzinfo,
+        fold=moment.fold,
+    )
+
+
+def format_utc(moment: dt.datetime) -> str:
+    """ISO-8601 in UTC with a ``Z`` suffix: ``2026-11-26T09:00:00Z``."""
+    if moment.tzinfo is not _UTC:
+        moment = moment.astimezone(_UTC)
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _require_aware(moment: dt.datetime, what: str) -> dt.datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware (got naive {moment.isoformat()})")
+    return moment.astimezone(_UTC)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def _span(n: int, unit: str) -> str:
+    """Adjectival form: ``12-month``."""
+    return f"{n}-{unit}"
+
+
+_TAKEN = attrgetter("taken_at")
+_RESULT = attrgetter("result")
+_PASS = AttemptResult.PASS
+
+
+def _prepare(attempts: Iterable[Attempt]) -> tuple[list[dt.datetime], dt.datetime | None]:
+    """The attempt instants, sorted (original offsets kept), and the first pass, if any.
+
+    Sorting aware datetimes compares instants, so the input order and the offsets never
+    matter. Mixed naive/aware input makes the sort raise; all-naive input is caught on
+    the first element."""
+    items = attempts if isinstance(attempts, list | tuple) else list(attempts)
+    try:
+        times = sorted(map(_TAKEN, items))
+    except TypeError:
+        raise ValueError("every attempt's taken_at must be a timezone-aware datetime") from None
+    if times and times[0].utcoffset() is None:
+        raise ValueError(
+            f"attempt taken_at must be timezone-aware (got naive {times[0].isoformat()})"
+        )
+    passed_at = None
+    if _PASS in set(map(_RESULT, items)):
+        passed_at = min(a.taken_at for a in items if a.result == _PASS).astimezone(_UTC)
+    return times, passed_at
+
+
+@dataclass(slots=True)
+class _Walk:
+    """Where a sorted log leaves the member: the last window and the last attempt."""
+
+    window_start: dt.datetime | None = None
+    window_ends: dt.datetime | None = None
+    number: int = 0  # number of the last attempt in its window (same instant counts once)
+    windows: int = 0  # how many windows the log spans
+    last: dt.datetime | None = None
+    passed_at: dt.datetime | None = None
+    earliest: dt.datetime | None = None  # when the wait after the last attempt ends
+    rule: str = RULE_NO_ATTEMPTS
+
+
+def _next_allowed(
+    taken: dt.datetime, number: int, window_ends: dt.datetime, policy: Policy
+) -> tuple[dt.datetime, str]:
+    """When the wait after a failed attempt (``number`` in its window) ends, and why."""
+    if number >= policy.max_attempts_per_window:
+        later = taken + dt.timedelta(days=policy.later_failure_wait_days)
+        return (later if later > window_ends else window_ends), RULE_ATTEMPT_LIMIT
+    if number == 1:
+        return taken + dt.timedelta(hours=policy.first_failure_wait_hours), RULE_FIRST_WAIT
+    return taken + dt.timedelta(days=policy.later_failure_wait_days), RULE_LATER_WAIT
+
+
+def _walk(times: list[dt.datetime], passed_at: dt.datetime | None, policy: Policy) -> _Walk:
+    state = _Walk(passed_at=passed_at)
+    count = len(times)
+    if not count:
+        return state
+    months = policy.attempt_window_months
+    index = 0
+    while True:
+        # New-window reading: the first attempt at or after a window's end opens one.
+        state.windows += 1
+        start = times[index]
+        if start.tzinfo is not _UTC:
+            start = start.astimezone(_UTC)
+        ends = add_months(start, months)
+        following = bisect_left(times, ends, index + 1)
+        if following >= count:
+            break
+        index = following
+    last = times[-1]
+    if last.tzinfo is not _UTC:
+        last = last.astimezone(_UTC)
+    state.window_start = start
+    state.window_ends = ends
+    state.last = last
+    state.number = count - index if count - index < 2 else len(set(times[index:]))
+    state.earliest, state.rule = _next_allowed(last, state.number, ends, policy)
+    return state
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def evaluate(
+    attempts: Iterable[Attempt], exam: Exam, now: dt.datetime, policy: Policy
+) -> Eligibility:
+    """Where a member stands on ``exam`` at ``now``, given their logged attempts."""
+    now = _require_aware(now, "now")
+    times, passed_at = _prepare(attempts)
+    return _evaluate(_walk(times, passed_at, policy), exam, now, policy)
+
+
+def _evaluate(state: _Walk, exam: Exam, now: dt.datetime, policy: Policy) -> Eligibility:
+    retires_at = exam.retires_at
+    code = exam.code
+    limit = policy.max_attempts_per_window
+    window_months = policy.attempt_window_months
+
+    # The current window: none before the first attempt, none once it has ended
+    # (the next attempt opens a fresh one).
+    window_over = state.window_ends is not None and now >= state.window_ends
+    if state.window_start is None or window_over:
+        in_window, w_start, w_ends = 0, None, None
+    else:
+        in_window, w_start, w_ends = state.number, state.window_start, state.window_ends
+
+    def result(status: Status, earliest: dt.datetime | None, rule: str, text: str) -> Eligibility:
+        return Eligibility(status, earliest, in_window, w_start, w_ends, retires_at, rule, text)
+
+    if state.passed_at is not None:
+        return result(
+            Status.PASSED,
+            None,
+            RULE_PASSED,
+            f"You passed {code} on {format_utc(state.passed_at)}. A passed exam cannot be "
+            "retaken, unless your certification has expired (then you earn it again by "
+            "passing the exam); this tool does not track certification expiry.",
+        )
+
+    successor = f" Its successor is {exam.successor}." if exam.successor else ""
+    if retires_at is not None and now >= retires_at:
+        return result(
+            Status.RETIRED,
+            None,
+            RULE_RETIRED,
+            f"{code} retired on {format_utc(retires_at)}: it can no longer be taken." + successor,
+        )
+
+    retire_note = (
+        f" Note: {code} retires on {format_utc(retires_at)}." if retires_at is not None else ""
+    )
+    policy_summary = (
+        f"If you don't pass, you wait {_plural(policy.first_failure_wait_hours, 'hour')} "
+        f"after a failed first attempt and {_plural(policy.later_failure_wait_days, 'day')} "
+        f"after each later one, with at most {limit} attempts in the "
+        f"{_plural(window_months, 'month')} from your first attempt."
+    )
+
+    earliest = state.earliest
+    if (
+        earliest is None
+        or state.last is None
+        or state.window_start is None
+        or state.window_ends is None
+    ):
+        return result(
+            Status.ELIGIBLE,
+            None,
+            RULE_NO_ATTEMPTS,
+            f"No attempts logged for {code}: you can take it now. {policy_summary}" + retire_note,
+        )
+
+    number = state.number
+    why = _wait_reason(state, policy)
+    new_window_note = ""
+    if state.windows > 1 and not window_over:
+        new_window_note = (
+            f" Your attempt on {format_utc(state.window_start)} came at or after the end of "
+            f"your previous {_span(window_months, 'month')} window, so it opened a new one "
+            "and numbering restarted at 1 (the policy doesn't say how the next window is "
+            "anchored; this is our reading)."
+        )
+    next_window_note = ""
+    if window_over:
+        next_window_note = (
+            f" Your {_span(window_months, 'month')} window (from your first attempt on "
+            f"{format_utc(state.window_start)}) ended on {format_utc(state.window_ends)}, so "
+            f"your next attempt opens a new window and counts as attempt 1 of {limit} (the "
+            "policy doesn't say how the next window is anchored; this is our reading)."
+        )
+
+    if retires_at is not None and earliest >= retires_at and now < earliest:
+        return result(
+            Status.RETIRES_FIRST,
+            earliest,
+            RULE_RETIRES_FIRST,
+            f"{why} That would be {format_utc(earliest)}, but {code} retires on "
+            f"{format_utc(retires_at)}, so you cannot take it again.{successor}",
+        )
+
+    if now < earliest:
+        status = Status.LIMIT_REACHED if state.rule == RULE_ATTEMPT_LIMIT else Status.WAITING
+        return result(
+            status,
+            earliest,
+            state.rule,
+            f"{why} You can take {code} again from {format_utc(earliest)}."
+            + new_window_note
+            + next_window_note
+            + retire_note,
+        )
+
+    if window_over:
+        count_note = next_window_note
+    else:
+        count_note = (
+            f" It would be attempt {number + 1} of {limit} in your window that started on "
+            f"{format_utc(state.window_start)} and ends on {format_utc(state.window_ends)}."
+            + new_window_note
+        )
+    return result(
+        Status.ELIGIBLE,
+        earliest,
+        state.rule,
+        f"{why} That wait ended on {format_utc(earliest)}: you can take {code} now."
+        + count_note
+        + retire_note,
+    )
+
+
+def _wait_reason(state: _Walk, policy: Policy) -> str:
+    assert state.last is not None and state.window_start is not None
+    assert state.window_ends is not None and state.earliest is not None
+    last = format_utc(state.last)
+    number = state.number
+    limit = policy.max_attempts_per_window
+    if state.rule == RULE_FIRST_WAIT:
+        return (
+            f"Your 1st attempt (on {last}) failed: after a failed first attempt you "
+            f"wait {_plural(policy.first_failure_wait_hours, 'hour')}."
+        )
+    if state.rule == RULE_LATER_WAIT:
+        return (
+            f"Your {_ordinal(number)} attempt in this window (on {last}) failed: after "
+            f"each failed attempt after the first you wait "
+            f"{_plural(policy.later_failure_wait_days, 'day')}."
+        )
+    text = (
+        f"You have used the {limit} attempts allowed in the "
+        f"{_span(policy.attempt_window_months, 'month')} window that started with your "
+        f"first attempt on {format_utc(state.window_start)}: you are eligible again "
+        f"{_plural(policy.attempt_window_months, 'month')} after that first attempt"
+    )
+    if state.window_ends.day != state.window_start.day:
+        text += " (that date doesn't exist that year, so the last day of the month)"
+    if state.earliest > state.window_ends:
+        text += (
+            f", and at least {_plural(policy.later_failure_wait_days, 'day')} after your last "
+            f"attempt (on {last}), which is later"
+        )
+    return text + "."
+
+
+# --------------------------------------------------------------------------- what_if
+
+
+def what_if(
+    attempts: Iterable[Attempt],
+    exam: Exam,
+    now: dt.datetime,
+    policy: Policy,
+    fail_at: dt.datetime,
+) -> Eligibility:
+    """ "If I fail on ``fail_at``, when is my next chance?"
+
+    Adds a hypothetical failed attempt at ``fail_at`` and evaluates at the later of
+    ``now`` and ``fail_at``. Raises :class:`AttemptNotAllowedError` (a ``ValueError``,
+    carrying the member's situation at ``fail_at``) when the policy would not allow an
+    attempt then, or when ``fail_at`` is not after every logged attempt."""
+    now = _require_aware(now, "now")
+    fail_utc = _require_aware(fail_at, "fail_at")
+    times, passed_at = _prepare(attempts)
+    if times and fail_utc <= times[-1]:
+        raise ValueError(
+            f"fail_at ({format_utc(fail_utc)}) must be after your last logged attempt "
+            f"({format_utc(times[-1])})"
+        )
+    before = _evaluate(_walk(times, passed_at, policy), exam, fail_utc, policy)
+    if before.status is not Status.ELIGIBLE:
+        raise AttemptNotAllowedError(
+            f"You could not sit {exam.code} on {format_utc(fail_utc)}: {before.explanation}",
+            before,
+        )
+    times.append(fail_utc)
+    after = _evaluate(_walk(times, passed_at, policy), exam, max(now, fail_utc), policy)
+    return replace(after, explanation=f"If you fail on {format_utc(fail_utc)}: {after.explanation}")
+
+
+# --------------------------------------------------------------------------- validate_log
+
+
+def validate_log(
+    attempts: Iterable[Attempt], exam: Exam, now: dt.datetime, policy: Policy
+) -> list[LogIssue]:
+    """Logged attempts the policy would not have allowed, oldest first.
+
+    An attempt can have several issues (e.g. in the future and after retirement). An
+    attempt logged twice (two attempts at the same instant) counts once, as in
+    :func:`evaluate`, and the copy is reported as ``too_soon`` so it can be removed."""
+    now = _require_aware(now, "now")
+    raw: list[tuple[dt.datetime, bool, Attempt]] = []
+    for attempt in attempts:
+        taken = _require_aware(attempt.taken_at, "attempt taken_at")
+        raw.append((taken, attempt.result == AttemptResult.PASS, attempt))
+    raw.sort(key=lambda row: (row[0], row[1]))
+
+    issues: list[LogIssue] = []
+    retires_at = exam.retires_at
+    code = exam.code
+    limit = policy.max_attempts_per_window
+    months = policy.attempt_window_months
+    window_start: dt.datetime | None = None
+    window_ends: dt.datetime | None = None
+    number = 0
+    earliest: dt.datetime | None = None
+    passed_at: dt.datetime | None = None
+    previous: dt.datetime | None = None
+
+    for taken, passed, attempt in raw:
+        when = format_utc(taken)
+        if previous == taken:
+            issues.append(
+                LogIssue(
+                    attempt,
+                    IssueKind.TOO_SOON,
+                    f"Two attempts are logged at {when}; they count as one sitting.",
+                )
+            )
+            if passed and passed_at is None:
+                passed_at = taken
+            continue
+        previous = taken
+
+        if taken > now:
+            issues.append(
+                LogIssue(attempt, IssueKind.IN_FUTURE, f"The attempt on {when} is in the future.")
+            )
+        if retires_at is not None and taken >= retires_at:
+            issues.append(
+                LogIssue(
+                    attempt,
+                    IssueKind.AFTER_RETIREMENT,
+                    f"The attempt on {when} is after {code} retired ({format_utc(retires_at)}).",
+                )
+            )
+        if passed_at is not None:
+            issues.append(
+                LogIssue(
+                    attempt,
+                    IssueKind.AFTER_PASS,
+                    f"The attempt on {when} comes after you passed on {format_utc(passed_at)}; "
+                    "a passed exam cannot be retaken unless the certification has expired.",
+                )
+            )
+
+        if window_ends is None or taken >= window_ends:
+            window_start, window_ends, number = taken, add_months(taken, months), 1
+        else:
+            number += 1
+
+        if number > limit:
+            assert window_start is not None
+            issues.append(
+                LogIssue(
+                    attempt,
+                    IssueKind.OVER_LIMIT,
+                    f"The attempt on {when} is attempt {number} in the "
+                    f"{_span(months, 'month')} window that started on "
+                    f"{format_utc(window_start)}; at most {limit} are allowed, the next one "
+                    f"from {format_utc(window_ends)}.",
+                )
+            )
+        elif earliest is not None and taken < earliest and passed_at is None:
+            issues.append(
+                LogIssue(
+                    attempt,
+                    IssueKind.TOO_SOON,
+                    f"The attempt on {when} is too soon: after the previous failed attempt "
+                    f"the earliest allowed was {format_utc(earliest)}.",
+                )
+            )
+
+        if passed:
+            if passed_at is None:
+                passed_at = taken
+        else:
+            earliest = _next_allowed(taken, number, window_ends, policy)[0]
+    return issues
