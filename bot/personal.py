@@ -323,6 +323,42 @@ def _check_score(score: int | None, result: AttemptResult, passing: int) -> None
         )
 
 
+@dataclass(frozen=True)
+class CheckedAttempt:
+    """The parts of an attempt that can be checked without the database."""
+
+    exam: Exam
+    result: AttemptResult
+    date: dt.date
+    time: dt.time | None
+    score: int | None
+
+
+def validate_attempt_input(
+    kb: KnowledgeBase,
+    *,
+    exam: str,
+    date: str,
+    result: str,
+    time: str | None,
+    score: int | None,
+) -> CheckedAttempt:
+    """Check the exam code, result, score (range and against the passing score), date
+    and time formats; :class:`InvalidAttemptError` on the first problem. Pure and cheap,
+    so a command can run it before deferring."""
+    try:
+        code = normalize_exam_code(exam)
+    except InvalidExamCodeError as exc:
+        raise InvalidAttemptError(str(exc)) from exc
+    catalog_exam = kb.exam(code)
+    outcome = _parse_result(result)
+    passing = catalog_exam.passing_score or kb.policy.passing_score
+    _check_score(score, outcome, passing)
+    day = parse_date(date)
+    moment = parse_time(time) if time is not None and time.strip() else None
+    return CheckedAttempt(catalog_exam, outcome, day, moment, score)
+
+
 async def log_attempt(
     db: Database,
     kb: KnowledgeBase,
@@ -345,13 +381,11 @@ async def log_attempt(
     duplicate. Policy breaches (too soon, over the limit, after a pass or retirement)
     are stored but returned as ``warnings``. A reminder for this exam is recomputed.
     """
-    code = _canonical(exam)
-    catalog_exam = kb.exam(code)
-    outcome = _parse_result(result)
-    passing = catalog_exam.passing_score or kb.policy.passing_score
-    _check_score(score, outcome, passing)
-    day = parse_date(date)
-    moment = parse_time(time) if time is not None and time.strip() else None
+    checked = validate_attempt_input(
+        kb, exam=exam, date=date, result=result, time=time, score=score
+    )
+    code, catalog_exam, outcome = checked.exam.code, checked.exam, checked.result
+    day, moment = checked.date, checked.time
     tz_name = timezone or await db.settings.get_timezone(user_id)
     zone = _zone(tz_name)
     notes: list[str] = []

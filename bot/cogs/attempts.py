@@ -1,9 +1,185 @@
-"""Placeholder: this feature is being built in another change."""
+"""``/attempt log|list|delete``: the member's own exam log, the rules engine's input."""
 
 from __future__ import annotations
 
+import logging
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
 from bot.client import ExamBot
+from bot.cogs.catalog import MAX_CHOICES, exam_choices
+from bot.errors import UserFacingError
+from bot.personal import (
+    SCORE_MAX,
+    SCORE_MIN,
+    PersonalInputError,
+    delete_attempt,
+    describe_logged,
+    discord_time,
+    log_attempt,
+    validate_attempt_input,
+)
+from bot.scheduler import wake_reminders
+from bot.views.attempt_log import LogAttemptButton
+from knowledge.codes import try_normalize_exam_code
+from knowledge.models import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+MESSAGE_MAX = 2000
+NONE = discord.AllowedMentions.none()
+
+
+def attempt_exam_choices(kb: KnowledgeBase, current: str) -> list[app_commands.Choice[str]]:
+    """Catalog exams like ``/exam``'s, plus what was typed when it is a well-formed code
+    the catalog doesn't know: any Microsoft exam can be logged."""
+    choices = exam_choices(kb, current)
+    typed = try_normalize_exam_code(current)
+    if typed is not None and all(c.value != typed for c in choices):
+        choices.insert(0, app_commands.Choice(name=f"{typed} (not in the catalog)", value=typed))
+    return choices[:MAX_CHOICES]
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
+
+
+class AttemptsCog(commands.Cog, name="Attempts"):
+    """Log, list and delete your own exam attempts."""
+
+    attempt = app_commands.Group(
+        name="attempt", description="Your exam attempts: log, list, delete"
+    )
+
+    def __init__(self, bot: ExamBot) -> None:
+        self.bot = bot
+
+    @attempt.command(name="log")
+    @app_commands.describe(
+        exam="Exam code, like AI-103 (any Microsoft exam code works)",
+        date="The day you took it, YYYY-MM-DD, in your time zone (/settings timezone)",
+        result="Did you pass or fail?",
+        time="Start time HH:MM (24 h), in your time zone; without it I assume 23:59",
+        score="Your scaled score, 1-1000 (optional)",
+    )
+    async def log_command(
+        self,
+        interaction: discord.Interaction,
+        exam: str,
+        date: str,
+        result: Literal["pass", "fail"],
+        time: str | None = None,
+        score: app_commands.Range[int, SCORE_MIN, SCORE_MAX] | None = None,
+    ) -> None:
+        """Log an exam attempt you took, to get your retake dates."""
+        kb = self.bot.knowledge.kb
+        try:
+            # Everything checkable without the database, before spending the response.
+            validate_attempt_input(kb, exam=exam, date=date, result=result, time=time, score=score)
+        except PersonalInputError as exc:
+            raise UserFacingError(f"❌ {exc.message} Nothing was logged.") from exc
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        now = self.bot.now()
+        try:
+            logged = await log_attempt(
+                self.bot.db,
+                kb,
+                interaction.user.id,
+                exam=exam,
+                date=date,
+                result=result,
+                time=time,
+                score=score,
+                now=now,
+            )
+        except PersonalInputError as exc:
+            raise UserFacingError(f"❌ {exc.message} Nothing was logged.") from exc
+        if logged.reminder is not None:
+            wake_reminders(self.bot)
+        await interaction.edit_original_response(
+            content=_clip(describe_logged(logged, discord_time, now)), allowed_mentions=NONE
+        )
+
+    @log_command.autocomplete("exam")
+    async def log_exam_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return attempt_exam_choices(self.bot.knowledge.kb, current)
+
+    @attempt.command(name="list")
+    async def list_command(self, interaction: discord.Interaction) -> None:
+        """List the exam attempts you logged."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        attempts = await self.bot.db.attempts.list_for_user(interaction.user.id)
+        if not attempts:
+            content = "You haven't logged any attempts yet. Add one with `/attempt log`."
+        else:
+            lines = [f"**Your attempts** ({len(attempts)}):"]
+            for a in attempts:
+                score = f", score {a.score}" if a.score is not None else ""
+                assumed = "" if a.time_given else " (time assumed)"
+                lines.append(
+                    f"`#{a.id}` **{a.exam_code}** — {a.result}{score} — "
+                    f"{discord.utils.format_dt(a.taken_at, 'F')}{assumed}"
+                )
+            content = "\n".join(lines)
+            if len(content) > MESSAGE_MAX:
+                # Newest matter most when the log is long: keep the tail.
+                kept = lines[1:]
+                while kept and len("\n".join([lines[0], "…", *kept])) > MESSAGE_MAX:
+                    kept.pop(0)
+                content = "\n".join([lines[0], "…", *kept])
+        await interaction.edit_original_response(content=content, allowed_mentions=NONE)
+
+    @attempt.command(name="delete")
+    @app_commands.describe(attempt="The attempt to delete (its #id from /attempt list)")
+    async def delete_command(self, interaction: discord.Interaction, attempt: int) -> None:
+        """Delete one of your logged attempts."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        now = self.bot.now()
+        deleted = await delete_attempt(
+            self.bot.db, self.bot.knowledge.kb, interaction.user.id, attempt, now
+        )
+        if deleted is None:
+            raise UserFacingError(
+                f"❌ Attempt #{attempt} not found among your attempts. See `/attempt list`."
+            )
+        wake_reminders(self.bot)
+        await interaction.edit_original_response(
+            content=(
+                f"🗑️ Deleted attempt #{deleted.id}: **{deleted.exam_code}** {deleted.result} "
+                f"on {discord.utils.format_dt(deleted.taken_at, 'F')}. "
+                "Your eligibility and reminder were recomputed (`/eligibility`)."
+            ),
+            allowed_mentions=NONE,
+        )
+
+    @delete_command.autocomplete("attempt")
+    async def delete_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        """The member's own attempts, newest first; filtered by id, code or date text."""
+        attempts = await self.bot.db.attempts.list_for_user(interaction.user.id)
+        needle = current.strip().lstrip("#").casefold().replace("-", "")
+        choices = []
+        for a in reversed(attempts):
+            label = f"#{a.id} {a.exam_code} {a.result} {a.taken_at:%Y-%m-%d %H:%M} UTC"
+            haystack = label.casefold().replace("-", "")
+            if needle and needle not in haystack:
+                continue
+            choices.append(app_commands.Choice(name=label, value=a.id))
+            if len(choices) == MAX_CHOICES:
+                break
+        return choices
 
 
 async def setup(bot: ExamBot) -> None:
-    """Nothing to register yet."""
+    bot.add_dynamic_items(LogAttemptButton)
+    await bot.add_cog(AttemptsCog(bot))
+
+
+async def teardown(bot: ExamBot) -> None:
+    bot.remove_dynamic_items(LogAttemptButton)

@@ -1,9 +1,116 @@
-"""Placeholder: this feature is being built in another change."""
+"""``/mydata export|forget``: a member's data, theirs to take or erase."""
 
 from __future__ import annotations
 
+import io
+import json
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
 from bot.client import ExamBot
+
+log = logging.getLogger(__name__)
+
+NONE = discord.AllowedMentions.none()
+CONFIRM_TIMEOUT_SECONDS = 120.0
+
+
+class ForgetConfirmView(discord.ui.View):
+    """Confirm/cancel buttons that only the member who asked can press.
+
+    Not persistent on purpose: an erase confirmation should expire, not survive restarts.
+    """
+
+    def __init__(self, bot: ExamBot, owner_id: int) -> None:
+        super().__init__(timeout=CONFIRM_TIMEOUT_SECONDS)
+        self.bot = bot
+        self.owner_id = owner_id
+        self.deleted: dict[str, int] | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                "Only the member who asked can confirm this.", ephemeral=True
+            )
+            return False
+        return True
+
+    async def on_error(
+        self,
+        interaction: discord.Interaction[Any],
+        error: Exception,
+        item: discord.ui.Item[Any],
+    ) -> None:
+        log.exception("/mydata forget confirmation failed", exc_info=error)
+        message = "Something went wrong on my side; nothing was changed. Please try again."
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+
+    @discord.ui.button(label="Delete everything", style=discord.ButtonStyle.danger, emoji="🗑️")
+    async def confirm(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
+    ) -> None:
+        counts = await self.bot.db.forget_user(self.owner_id)
+        self.deleted = counts
+        self.stop()
+        summary = ", ".join(f"{n} {table}" for table, n in counts.items() if n) or "nothing"
+        await interaction.response.edit_message(
+            content=f"🗑️ Done: deleted {summary}. I no longer hold any data about you.",
+            view=None,
+        )
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
+    ) -> None:
+        self.stop()
+        await interaction.response.edit_message(
+            content="Cancelled: nothing was deleted.", view=None
+        )
+
+
+class MyDataCog(commands.Cog, name="MyData"):
+    """Your data: export it or erase it."""
+
+    mydata = app_commands.Group(name="mydata", description="Export or erase your data")
+
+    def __init__(self, bot: ExamBot) -> None:
+        self.bot = bot
+
+    @mydata.command(name="export")
+    async def export(self, interaction: discord.Interaction) -> None:
+        """Download everything I store about you, as JSON."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        data = await self.bot.db.export_user(interaction.user.id)
+        data["exported_at"] = self.bot.now().isoformat()
+        payload = json.dumps(data, indent=2, ensure_ascii=False).encode()
+        file = discord.File(io.BytesIO(payload), filename=f"exambot-{interaction.user.id}.json")
+        await interaction.followup.send(
+            f"📦 Everything I store about you: {len(data.get('attempts', []))} attempt(s), "
+            f"{len(data.get('reminders', []))} reminder(s), settings and feedback.",
+            file=file,
+            ephemeral=True,
+            allowed_mentions=NONE,
+        )
+
+    @mydata.command(name="forget")
+    async def forget(self, interaction: discord.Interaction) -> None:
+        """Erase everything I store about you (asks for confirmation)."""
+        view = ForgetConfirmView(self.bot, interaction.user.id)
+        await interaction.response.send_message(
+            "⚠️ This deletes **all** your attempts, reminders, settings and feedback, for "
+            "good. Sure?",
+            view=view,
+            ephemeral=True,
+            allowed_mentions=NONE,
+        )
 
 
 async def setup(bot: ExamBot) -> None:
-    """Nothing to register yet."""
+    await bot.add_cog(MyDataCog(bot))
