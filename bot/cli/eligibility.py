@@ -1,16 +1,247 @@
-"""`python -m bot eligibility` — not built yet (owned by another change)."""
+"""``python -m bot eligibility --exam CODE [--now ISO] [--attempts FILE|-] [--json]``.
+
+When may a member sit an exam again? The attempts file is a JSON list of
+``{"taken_at": "<ISO-8601 with offset>", "result": "pass"|"fail"}`` (``-`` reads stdin;
+without ``--attempts`` there are no attempts). Bad input exits with status 2 and one
+line on stderr. Start-up stays fast: no discord, heavy imports only when run.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from knowledge.rules import Attempt, Eligibility
+
+EXIT_OK = 0
+EXIT_KNOWLEDGE = 1
+EXIT_USAGE = 2
+_MAX_SHOWN = 60
+_JSON_KINDS = {
+    dict: "an object",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
+
+
+class InputError(Exception):
+    """Bad input: reported as one line on stderr, exit status 2."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("eligibility", help="(not built yet)")
-    parser.set_defaults(func=_not_built)
+    parser = subparsers.add_parser(
+        "eligibility",
+        help="when can I take an exam (again)?",
+        description="Apply the retake policy to a member's attempts on one exam.",
+    )
+    # --exam is checked in run() rather than by argparse, so that a missing code is
+    # reported like every other bad input: one line, exit status 2.
+    parser.add_argument("--exam", metavar="CODE", help="exam code, e.g. AI-103 (required)")
+    parser.add_argument(
+        "--now",
+        metavar="ISO-8601",
+        help="the instant to evaluate at, with an offset (default: the current time)",
+    )
+    parser.add_argument(
+        "--attempts",
+        metavar="FILE",
+        help='JSON list of {"taken_at": ISO-8601, "result": "pass"|"fail"}; "-" reads stdin',
+    )
+    parser.add_argument("--json", action="store_true", help="JSON output")
+    parser.set_defaults(func=run)
 
 
-def _not_built(args: argparse.Namespace) -> int:
-    print("'eligibility' is not built yet.", file=sys.stderr)  # noqa: T201
-    return 2
+def _shown(text: str) -> str:
+    """Echo user input in a message without letting it span lines or run on."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= _MAX_SHOWN else flat[: _MAX_SHOWN - 1] + "…"
+
+
+def parse_instant(text: str, what: str) -> dt.datetime:
+    """An aware datetime from ISO-8601 text (``Z`` accepted), or :class:`InputError`."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except (ValueError, TypeError):
+        raise InputError(
+            f"{what} '{_shown(text)}' is not an ISO-8601 date-time "
+            "(write it like 2026-11-26T09:30:00+01:00)"
+        ) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InputError(
+            f"{what} '{_shown(text)}' has no UTC offset "
+            "(add one, like 2026-11-26T09:30:00Z or +01:00)"
+        )
+    return moment
+
+
+def _read_text(source: str) -> tuple[str, str]:
+    if source == "-":
+        try:
+            return sys.stdin.read(), "stdin"
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read attempts from stdin: {exc}") from None
+    path = Path(source)
+    label = f"attempts file '{_shown(source)}'"
+    try:
+        return path.read_text(encoding="utf-8"), label
+    except FileNotFoundError:
+        raise InputError(f"{label} does not exist") from None
+    except IsADirectoryError:
+        raise InputError(f"{label} is a directory, not a file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{label} is not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {label}: {exc.strerror or exc}") from None
+
+
+def parse_attempts(text: str, label: str, now: dt.datetime) -> list[Attempt]:
+    """Attempts from the JSON document ``text``; every problem is an :class:`InputError`."""
+    from knowledge.rules import Attempt, AttemptResult
+
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{label} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
+    except RecursionError:
+        raise InputError(f"{label} is not valid JSON: nested too deeply") from None
+    if not isinstance(data, list):
+        kind = _JSON_KINDS.get(type(data), type(data).__name__)
+        raise InputError(f"{label} must hold a JSON list of attempts, not {kind}")
+    attempts: list[Attempt] = []
+    for number, item in enumerate(data, start=1):
+        where = f"{label}, attempt #{number}"
+        if not isinstance(item, dict):
+            raise InputError(f'{where}: expected an object with "taken_at" and "result"')
+        missing = [key for key in ("taken_at", "result") if key not in item]
+        if missing:
+            raise InputError(f"{where}: missing {' and '.join(repr(k) for k in missing)}")
+        taken_text, result_text = item["taken_at"], item["result"]
+        if not isinstance(taken_text, str):
+            raise InputError(f'{where}: "taken_at" must be an ISO-8601 string')
+        taken = parse_instant(taken_text, f'{where}: "taken_at"')
+        if not isinstance(result_text, str) or result_text.strip().lower() not in (
+            "pass",
+            "fail",
+        ):
+            shown = _shown(json.dumps(result_text))
+            raise InputError(f'{where}: "result" must be "pass" or "fail", not {shown}')
+        if taken > now:
+            raise InputError(
+                f"{where}: taken_at {_utc(taken)} is after now ({_utc(now)}); "
+                "log only attempts already taken"
+            )
+        attempts.append(Attempt(taken, AttemptResult(result_text.strip().lower())))
+    return attempts
+
+
+def _utc(moment: dt.datetime | None) -> str | None:
+    if moment is None:
+        return None
+    from knowledge.rules import format_utc
+
+    return format_utc(moment)
+
+
+def to_json(eligibility: Eligibility) -> dict[str, Any]:
+    """The ``--json`` document: fixed keys, datetimes as UTC ISO-8601 ending in ``Z``."""
+    return {
+        "status": str(eligibility.status),
+        "earliest": _utc(eligibility.earliest),
+        "attempts_in_window": eligibility.attempts_in_window,
+        "window_start": _utc(eligibility.window_start),
+        "window_ends": _utc(eligibility.window_ends),
+        "retires_at": _utc(eligibility.retires_at),
+        "rule": eligibility.rule,
+        "explanation": eligibility.explanation,
+    }
+
+
+_HEADLINES = {
+    "passed": "passed: no retake needed",
+    "retired": "retired: it can no longer be taken",
+    "retires_first": "the exam retires before your wait ends",
+    "limit_reached": "attempt limit reached",
+    "waiting": "waiting",
+    "eligible": "eligible now",
+}
+
+
+def to_text(eligibility: Eligibility, code: str, limit: int) -> str:
+    lines = [f"{code}: {_HEADLINES.get(str(eligibility.status), str(eligibility.status))}"]
+    if eligibility.earliest is not None:
+        lines.append(f"  Earliest:  {_utc(eligibility.earliest)}")
+    if eligibility.window_start is not None:
+        lines.append(
+            f"  Window:    {_utc(eligibility.window_start)} → {_utc(eligibility.window_ends)}"
+            f" ({eligibility.attempts_in_window} of {limit} attempts used)"
+        )
+    if eligibility.retires_at is not None:
+        lines.append(f"  Retires:   {_utc(eligibility.retires_at)}")
+    lines.append(f"  Rule:      {eligibility.rule}")
+    lines.append("")
+    lines.append(eligibility.explanation)
+    return "\n".join(lines)
+
+
+def _fail(message: str, status: int = EXIT_USAGE) -> int:
+    print(f"error: {message}", file=sys.stderr)  # noqa: T201
+    return status
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except InputError as exc:
+        return _fail(str(exc))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from knowledge.codes import InvalidExamCodeError, normalize_exam_code
+
+    if not args.exam:
+        raise InputError("--exam CODE is required (e.g. --exam AI-103)")
+    try:
+        code = normalize_exam_code(args.exam)
+    except InvalidExamCodeError as exc:
+        raise InputError(str(exc)) from None
+
+    now = dt.datetime.now(dt.UTC) if args.now is None else parse_instant(args.now, "--now")
+
+    attempts: list[Attempt] = []
+    if args.attempts is not None:
+        text, label = _read_text(args.attempts)
+        attempts = parse_attempts(text, label, now)
+
+    from knowledge.loader import KnowledgeError, load_knowledge
+    from knowledge.rules import evaluate
+
+    try:
+        kb = load_knowledge()
+    except KnowledgeError as exc:
+        first = exc.problems[0] if exc.problems else exc
+        return _fail(
+            f"knowledge files are invalid ({first}); run 'python -m bot kb check'", EXIT_KNOWLEDGE
+        )
+    exam = kb.exam(code)
+    try:
+        eligibility = evaluate(attempts, exam, now, kb.policy)
+    except (ValueError, OverflowError) as exc:
+        raise InputError(" ".join(str(exc).split())) from None
+
+    if args.json:
+        json.dump(to_json(eligibility), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(to_text(eligibility, exam.code, kb.policy.max_attempts_per_window))
+        sys.stdout.write("\n")
+    return EXIT_OK
