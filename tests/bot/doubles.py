@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from unittest.mock import MagicMock, create_autospec
+from unittest.mock import AsyncMock, MagicMock, create_autospec
 
 import discord
 
@@ -40,13 +40,34 @@ class Reply:
 
     @property
     def buttons(self) -> list[discord.ui.Button[Any]]:
+        """Buttons, including those wrapped in a ``DynamicItem`` (persistent buttons)."""
+        return [b for b in self.items if isinstance(b, discord.ui.Button)]
+
+    @property
+    def items(self) -> list[Any]:
+        """The view's items with ``DynamicItem`` wrappers unwrapped."""
         if self.view is None:
             return []
-        return [c for c in self.view.children if isinstance(c, discord.ui.Button)]
+        return [_unwrap(c) for c in self.view.children]
+
+    @property
+    def dynamic_items(self) -> list[discord.ui.DynamicItem[Any]]:
+        """The persistent items themselves, whose ``callback`` tests can call."""
+        if self.view is None:
+            return []
+        return [c for c in self.view.children if isinstance(c, discord.ui.DynamicItem)]
+
+    @property
+    def custom_ids(self) -> list[str]:
+        return [b.custom_id or "" for b in self.buttons]
 
     @property
     def button_labels(self) -> list[str]:
         return [b.label or "" for b in self.buttons]
+
+
+def _unwrap(item: Any) -> Any:
+    return item.item if isinstance(item, discord.ui.DynamicItem) else item
 
 
 class Recorder:
@@ -182,3 +203,63 @@ def make_interaction(
     interaction.response = create_autospec(discord.InteractionResponse, instance=True)
     interaction.followup = create_autospec(discord.Webhook, instance=True)
     return interaction, Recorder(interaction)
+
+
+@dataclass
+class SentMessage:
+    """One ``channel.send`` call captured from a message double."""
+
+    content: str | None
+    embeds: list[discord.Embed]
+    view: discord.ui.View | None
+    allowed_mentions: discord.AllowedMentions | None
+    reference: Any = None
+
+    @property
+    def reply(self) -> Reply:
+        """The same thing as a :class:`Reply`, for the same asserts as interactions."""
+        return Reply("message", self.content, self.embeds, self.view)
+
+
+def make_message(
+    client: discord.Client,
+    content: str,
+    *,
+    author_id: int = 1001,
+    author_bot: bool = False,
+    guild_id: int | None = 5000,
+    mentions: list[Any] | None = None,
+    message_id: int = 777,
+) -> tuple[Any, list[SentMessage]]:
+    """A ``discord.Message`` double in a DM (``guild_id=None``) or a guild channel.
+
+    Every ``message.channel.send`` / ``message.reply`` is recorded in the returned list.
+    """
+    sent: list[SentMessage] = []
+
+    async def _send(content: str | None = None, **kwargs: Any) -> MagicMock:
+        sent.append(
+            SentMessage(
+                content,
+                Recorder._embeds(kwargs),
+                kwargs.get("view") if kwargs.get("view") is not discord.utils.MISSING else None,
+                kwargs.get("allowed_mentions"),
+                kwargs.get("reference"),
+            )
+        )
+        return MagicMock(spec=discord.Message)
+
+    message = MagicMock(spec=discord.Message)
+    message.id = message_id
+    message.content = content
+    message.author = MagicMock(spec=discord.Member if guild_id else discord.User)
+    message.author.id = author_id
+    message.author.bot = author_bot
+    message.author.mention = f"<@{author_id}>"
+    message.guild = MagicMock(spec=discord.Guild, id=guild_id) if guild_id else None
+    message.mentions = list(mentions or [])
+    message.channel = MagicMock(spec=discord.DMChannel if guild_id is None else discord.TextChannel)
+    message.channel.send = AsyncMock(side_effect=_send)
+    message.reply = AsyncMock(side_effect=_send)
+    message.to_reference = MagicMock(return_value=MagicMock(spec=discord.MessageReference))
+    return message, sent
