@@ -1,0 +1,93 @@
+"""/exam: catalog cards, date-aware retirement, uncatalogued and malformed codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.client import ExamBot
+from bot.cogs.catalog import exam_choices
+from tests.bot.doubles import make_interaction
+
+
+def cog(bot: ExamBot) -> Any:
+    found = bot.get_cog("CatalogCog")
+    assert found is not None
+    return found
+
+
+async def exam(bot: ExamBot, code: str) -> Any:
+    interaction, recorder = make_interaction(bot)
+    catalog = cog(bot)
+    await catalog.exam.callback(catalog, interaction, code)
+    return recorder
+
+
+def fields(reply: Any) -> dict[str, str]:
+    return {f.name: f.value for f in reply.embed.fields}
+
+
+async def test_should_say_retired_with_timestamp_and_successor_when_exam_is_ai_102(bot):
+    recorder = await exam(bot, "ai102")
+
+    reply = recorder.last
+    assert not reply.ephemeral
+    assert reply.embed.title.startswith("AI-102: Designing and Implementing")
+    card = fields(reply)
+    assert card["Retirement"].startswith("Retired on <t:")
+    assert ":F>" in card["Retirement"] and ":R>" in card["Retirement"]
+    assert card["Successor"] == "AI-103"
+    assert card["Duration"] == "100 minutes"
+    assert card["Passing score"].startswith("700")
+    assert "120" in card["Notes"]  # sources disagree on the duration: the card says so
+    assert "learn.microsoft.com" in card["Sources"]
+    assert reply.embed.footer.text.startswith("Verified on ")
+
+
+async def test_should_say_retires_when_retirement_is_still_ahead(bot, clock):
+    clock.now = clock.now.replace(year=2026, month=1, day=1)
+
+    recorder = await exam(bot, "AI-102")
+
+    assert fields(recorder.last)["Retirement"].startswith("Retires on <t:")
+    assert "(retired)" not in recorder.last.embed.title
+
+
+async def test_should_show_successor_card_with_predecessor_when_exam_is_ai_103(bot):
+    recorder = await exam(bot, "AI-103")
+
+    card = fields(recorder.last)
+    assert recorder.last.embed.title.startswith("AI-103: Developing AI Apps")
+    assert card["Retirement"] == "No retirement date announced"
+    assert card["Replaces"] == "AI-102"
+    assert card["Duration"] == "120 minutes"
+
+
+async def test_should_say_general_policy_applies_when_code_is_not_catalogued(bot):
+    recorder = await exam(bot, "AZ-104")
+
+    reply = recorder.last
+    assert "AZ-104 isn't in my catalog" in reply.embed.title
+    assert "24 hours" in reply.embed.description
+    assert "general retake policy" in reply.embed.description
+
+
+@pytest.mark.parametrize("code", ["hello", "AI-10", "1234", "", "AI-102; DROP TABLE"])
+async def test_should_reply_with_friendly_ephemeral_error_when_code_is_malformed(bot, code):
+    recorder = await exam(bot, code)
+
+    reply = recorder.last
+    assert reply.ephemeral
+    assert "isn't an exam code" in reply.content
+    assert "AI-103" in reply.content
+
+
+async def test_should_offer_matching_catalog_codes_when_autocompleting(bot):
+    interaction, _ = make_interaction(bot)
+    choices = await cog(bot).exam_autocomplete(interaction, "ai1")
+
+    assert [c.value for c in choices][:2] == ["AI-102", "AI-103"]
+    assert len(exam_choices(bot.knowledge.kb, "")) <= 25
+    assert all(len(c.name) <= 100 for c in exam_choices(bot.knowledge.kb, ""))
+    assert [c.value for c in exam_choices(bot.knowledge.kb, "power platform")] == ["PL-400"]
