@@ -104,8 +104,15 @@ async def test_should_reply_ephemerally_and_record_nothing_when_input_is_bad(bot
 
 async def test_should_answer_personal_question_generically_with_show_mine_when_public(bot):
     await log_attempt(
-        bot.db, bot.knowledge.kb, 1001, exam="AI-103", date="2026-11-20", result="fail",
-        time="10:00", score=None, now=NOW,
+        bot.db,
+        bot.knowledge.kb,
+        1001,
+        exam="AI-103",
+        date="2026-11-20",
+        result="fail",
+        time="10:00",
+        score=None,
+        now=NOW,
     )
 
     recorder = await ask(bot, "when can I retake", user_id=1001)
@@ -152,7 +159,8 @@ async def test_should_answer_canonical_question_exactly_when_chosen_from_autocom
 async def test_should_answer_related_entry_ephemerally_when_related_button_clicked(bot):
     recorder = await ask(bot, IN_SCOPE)
     button = next(
-        i for i in recorder.last.dynamic_items
+        i
+        for i in recorder.last.dynamic_items
         if i.custom_id == "exambot:related:retake-later-waits"
     )
 
@@ -199,8 +207,15 @@ async def test_should_record_feedback_when_feedback_button_clicked(bot):
 
 async def test_should_show_only_the_clickers_own_status_when_show_mine_clicked(bot):
     await log_attempt(
-        bot.db, bot.knowledge.kb, 1001, exam="AI-103", date="2026-11-25", result="fail",
-        time="10:00", score=None, now=NOW,
+        bot.db,
+        bot.knowledge.kb,
+        1001,
+        exam="AI-103",
+        date="2026-11-25",
+        result="fail",
+        time="10:00",
+        score=None,
+        now=NOW,
     )
     owner, owner_rec = make_interaction(bot, user_id=1001)
     other, other_rec = make_interaction(bot, user_id=2002)

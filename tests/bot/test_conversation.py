@@ -1,0 +1,264 @@
+"""Free text: the shared ``respond`` core, and the DM / @mention listener."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from unittest.mock import MagicMock
+
+import discord
+import pytest
+
+from bot.client import ExamBot
+from bot.conversation import NO_LOG_TEXT, ReplyKind, respond
+from bot.personal import local_time, log_attempt
+from tests.bot.conftest import NOW
+from tests.bot.doubles import make_message
+
+BOT_ID = 9999
+IN_SCOPE = "how long do I have to wait after failing the first time"
+
+
+@pytest.fixture
+def online_bot(bot: ExamBot) -> ExamBot:
+    """The bot as if logged in: ``bot.user`` is set, as after READY."""
+    bot._connection.user = MagicMock(spec=discord.ClientUser, id=BOT_ID, bot=True)
+    return bot
+
+
+async def deliver(bot: ExamBot, content: str, **kwargs: Any) -> list[Any]:
+    message, sent = make_message(bot, content, **kwargs)
+    await bot.get_cog("ConversationCog").on_message(message)
+    return sent
+
+
+def no_pings(sent: Any) -> bool:
+    mentions = sent.allowed_mentions
+    return (
+        mentions is not None
+        and not mentions.everyone
+        and not mentions.users
+        and not mentions.roles
+        and not mentions.replied_user
+    )
+
+
+async def log_fail(bot: ExamBot, user_id: int = 1001, date: str = "2026-11-25") -> None:
+    await log_attempt(
+        bot.db,
+        bot.knowledge.kb,
+        user_id,
+        exam="AI-103",
+        date=date,
+        result="fail",
+        time="10:00",
+        score=None,
+        now=NOW,
+    )
+
+
+# --- respond(): the core ---------------------------------------------------------------
+
+
+async def test_should_return_answer_with_related_and_sources_when_question_is_in_scope(bot):
+    reply = await respond(IN_SCOPE, user_id=1, db=bot.db, knowledge=bot.knowledge, now=NOW)
+
+    assert reply.kind is ReplyKind.ANSWER
+    assert reply.entry_id == "retake-first-wait"
+    assert "24 hours" in reply.text
+    assert reply.sources and reply.related
+    assert all(t.entry_id in bot.knowledge.kb.entries for t in reply.related)
+    assert not reply.personal and reply.personal_text is None
+
+
+async def test_should_explain_and_store_nothing_when_question_is_invalid(bot):
+    reply = await respond("   ", user_id=1, db=bot.db, knowledge=bot.knowledge, now=NOW)
+
+    assert reply.kind is ReplyKind.INVALID
+    assert "question" in reply.text
+    assert await bot.db.unanswered.top(5) == []
+
+
+async def test_should_record_unanswered_question_when_nothing_matches(bot):
+    reply = await respond(
+        "what is the capital of france", user_id=1, db=bot.db, knowledge=bot.knowledge, now=NOW
+    )
+
+    assert reply.kind is ReplyKind.NO_MATCH
+    assert "/help" in reply.text
+    assert await bot.db.unanswered.top(5) == [("what is the capital of france", 1)]
+
+
+async def test_should_answer_from_own_log_when_personal_question_is_private(bot):
+    await log_fail(bot, user_id=1001)
+
+    mine = await respond(
+        "when can I retake", user_id=1001, db=bot.db, knowledge=bot.knowledge, now=NOW
+    )
+    theirs = await respond(
+        "when can I retake", user_id=2002, db=bot.db, knowledge=bot.knowledge, now=NOW
+    )
+
+    assert mine.personal and mine.entry_id == "my-eligibility"
+    assert mine.personal_text is not None and "AI-103" in mine.personal_text
+    assert "<t:" in mine.personal_text
+    assert theirs.personal_text == NO_LOG_TEXT
+
+
+async def test_should_leave_out_personal_data_when_not_asked_to_include_it(bot):
+    await log_fail(bot)
+
+    reply = await respond(
+        "when can I retake",
+        user_id=1001,
+        db=bot.db,
+        knowledge=bot.knowledge,
+        now=NOW,
+        include_personal=False,
+    )
+
+    assert reply.personal and reply.personal_text is None
+    assert "AI-103 — " not in reply.text
+
+
+async def test_should_use_given_time_format_when_rendering_personal_status(bot):
+    await log_fail(bot)
+
+    reply = await respond(
+        "when can I retake",
+        user_id=1001,
+        db=bot.db,
+        knowledge=bot.knowledge,
+        now=NOW,
+        timezone="Europe/Paris",
+        time_format=local_time("Europe/Paris"),
+    )
+
+    assert reply.personal_text is not None
+    assert "<t:" not in reply.personal_text
+    assert "CET" in reply.personal_text
+
+
+async def test_should_parse_stated_attempt_when_message_states_one(bot):
+    reply = await respond(
+        "failed AI-103 yesterday", user_id=1, db=bot.db, knowledge=bot.knowledge, now=NOW
+    )
+
+    assert reply.statement is not None
+    assert reply.statement.exam_code == "AI-103"
+    assert reply.statement.date == dt.date(2026, 11, 25)
+
+
+# --- on_message: DMs -------------------------------------------------------------------
+
+
+async def test_should_answer_every_dm_with_an_embed_when_question_is_in_scope(online_bot):
+    sent = await deliver(online_bot, IN_SCOPE, guild_id=None)
+
+    assert len(sent) == 1
+    assert "24 hours" in sent[0].reply.text
+    assert "exambot:feedback:up:retake-first-wait" in sent[0].reply.custom_ids
+    assert no_pings(sent[0])
+
+
+async def test_should_answer_when_can_i_retake_from_own_log_when_asked_by_dm(online_bot):
+    await log_fail(online_bot, user_id=1001)
+
+    sent = await deliver(online_bot, "When can I retake?", guild_id=None, author_id=1001)
+
+    text = sent[0].reply.text
+    assert "AI-103" in text and "<t:" in text
+    assert "exambot:mine" not in sent[0].reply.custom_ids  # already private: shown directly
+
+
+async def test_should_offer_log_it_button_when_dm_states_an_attempt(online_bot):
+    sent = await deliver(online_bot, "failed AI-103 yesterday", guild_id=None)
+
+    assert "log it" in (sent[0].content or "").lower()
+    assert any(c.startswith("exambot:log:AI-103:fail:") for c in sent[0].reply.custom_ids)
+
+
+async def test_should_reply_with_friendly_message_when_dm_is_too_long(online_bot):
+    sent = await deliver(online_bot, "why " * 200, guild_id=None)
+
+    assert len(sent) == 1
+    assert "500 characters" in (sent[0].content or "")
+    assert sent[0].embeds == []
+    assert await online_bot.db.unanswered.top(5) == []
+
+
+async def test_should_ignore_messages_from_bots_including_itself(online_bot):
+    assert await deliver(online_bot, IN_SCOPE, guild_id=None, author_bot=True) == []
+    assert (
+        await deliver(online_bot, IN_SCOPE, guild_id=None, author_id=BOT_ID, author_bot=True) == []
+    )
+
+
+# --- on_message: servers ---------------------------------------------------------------
+
+
+async def test_should_ignore_server_messages_when_bot_is_not_mentioned(online_bot):
+    assert await deliver(online_bot, IN_SCOPE, guild_id=5000) == []
+
+
+@pytest.mark.parametrize("mention", [f"<@{BOT_ID}>", f"<@!{BOT_ID}>"])
+async def test_should_strip_mention_and_answer_in_channel_when_mentioned(online_bot, mention):
+    sent = await deliver(
+        online_bot, f"{mention} {IN_SCOPE}", guild_id=5000, mentions=[online_bot.user]
+    )
+
+    assert len(sent) == 1
+    assert "24 hours" in sent[0].reply.text
+    assert str(BOT_ID) not in sent[0].reply.text
+    assert sent[0].reference is not None
+    assert no_pings(sent[0])
+
+
+async def test_should_never_post_personal_data_publicly_when_asked_in_a_server(online_bot):
+    await log_fail(online_bot, user_id=1001)
+
+    sent = await deliver(
+        online_bot,
+        f"<@{BOT_ID}> when can I retake?",
+        guild_id=5000,
+        author_id=1001,
+        mentions=[online_bot.user],
+    )
+
+    reply = sent[0].reply
+    assert "Status:" not in reply.text
+    assert "<t:" not in reply.text
+    assert "attempt 2 of" not in reply.text
+    assert "exambot:mine" in reply.custom_ids
+
+
+async def test_should_not_ping_anyone_when_message_contains_everyone(online_bot):
+    sent = await deliver(
+        online_bot,
+        f"<@{BOT_ID}> @everyone how long must I wait after failing the first time",
+        guild_id=5000,
+        mentions=[online_bot.user],
+    )
+
+    assert len(sent) == 1
+    assert no_pings(sent[0])
+    assert sent[0].allowed_mentions == discord.AllowedMentions.none() or no_pings(sent[0])
+
+
+async def test_should_ask_for_a_question_when_mention_has_no_text(online_bot):
+    sent = await deliver(online_bot, f"<@{BOT_ID}>", guild_id=5000, mentions=[online_bot.user])
+
+    assert "type a question" in (sent[0].content or "")
+    assert no_pings(sent[0])
+
+
+async def test_should_answer_once_per_cooldown_when_member_sends_quickly(online_bot, clock):
+    online_bot.settings.free_text_cooldown_seconds = 10
+
+    first = await deliver(online_bot, IN_SCOPE, guild_id=None)
+    second = await deliver(online_bot, IN_SCOPE, guild_id=None)
+    other = await deliver(online_bot, IN_SCOPE, guild_id=None, author_id=2002)
+    clock.now = clock.now + dt.timedelta(seconds=11)
+    later = await deliver(online_bot, IN_SCOPE, guild_id=None)
+
+    assert (len(first), len(second), len(other), len(later)) == (1, 0, 1, 1)
