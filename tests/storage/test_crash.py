@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from bot.storage import Database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,8 +68,11 @@ async def test_a_writer_killed_mid_transaction_should_lose_nothing_committed(
     )
     try:
         assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "committed"
-        assert proc.stdout.readline().strip() == "in transaction"
+        lines = [proc.stdout.readline().strip() for _ in range(2)]
+        if lines != ["committed", "in transaction"]:
+            proc.kill()
+            _, err = proc.communicate(timeout=10)
+            pytest.fail(f"writer did not reach the open transaction: {lines} {err}")
         wal = path.with_name(path.name + "-wal")
         assert wal.stat().st_size > 1_000_000  # uncommitted frames reached the disk
         # SIGKILL: no chance for SQLite (or Python) to roll back or clean up.
