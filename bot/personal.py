@@ -168,7 +168,8 @@ def describe_status(status: ExamStatus, fmt: TimeFormatter, now: dt.datetime) ->
         lines.append(f"**Your wait would end:** {fmt(elig.earliest)} — after retirement")
     lines.append(f"**Rule:** {RULE_LABELS.get(elig.rule, elig.rule)}")
     lines.append(_localize_explanation(elig.explanation, fmt))
-    if elig.window_start is not None and elig.window_ends is not None:
+    counting = elig.status not in {Status.PASSED, Status.RETIRED}
+    if counting and elig.window_start is not None and elig.window_ends is not None:
         limit = f" of {status.policy.max_attempts_per_window}" if status.policy else ""
         lines.append(
             f"**Attempts in this window:** {elig.attempts_in_window}{limit} "
@@ -188,8 +189,8 @@ def _retirement_lines(
     if exam.retires_at is None:
         return []
     if exam.is_retired(now):
-        if elig.status is Status.RETIRED and not successor:
-            return []  # the explanation already says it retired
+        if elig.status is Status.RETIRED:
+            return []  # the explanation already says it retired, and the successor
         return [f"⚠️ {exam.code} retired on {fmt(exam.retires_at)}.{successor}"]
     return [f"⚠️ {exam.code} retires on {fmt(exam.retires_at)}.{successor}"]
 
