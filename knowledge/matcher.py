@@ -17,6 +17,7 @@ The matcher is pure and synchronous (no discord, no clock). For each question it
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -34,12 +35,16 @@ LOW_CONFIDENCE_BELOW = 0.7
 # A candidate must score at least this (raw, 0-1) to be offered as a suggestion.
 SUGGEST_MIN_SCORE = 0.35
 MAX_RUNNERS_UP = 3
+AUTOCOMPLETE_MAX_TEXTS = 5000
+# A question must carry at least this much information (IDF mass of its known words,
+# in units of the rarest word) to be answered rather than asked back.
+MIN_INFORMATION = 0.15
 # Entries re-scored with the fuzzy scorers after the inverted-index pass.
-SHORTLIST = 40
+SHORTLIST = 12
 
 # Logistic calibration of (top score, margin over the runner-up, information) →
 # P(correct); fitted on the tune split by ``python -m eval.run --fit``.
-CALIBRATION = (-9.0, 10.0, 10.0, 1.5)  # bias, top, margin, information
+CALIBRATION = (-4.84, 4.28, 2.38, 3.92)  # bias, top, margin, information
 
 # Entries offered first when the autocomplete box is empty, if they exist.
 POPULAR_ENTRIES = (
@@ -220,6 +225,8 @@ class Matcher:
         self._first_text: list[int] = []
         self._autocomplete_texts: list[str] = []
         self._autocomplete_owner: list[int] = []
+        self._autocomplete_primary: list[bool] = []
+        self._vocabs: list[frozenset[str]] = []
         for index, entry in enumerate(kb.entries.values()):
             sources = [entry.question, *entry.phrasings]
             normalized = [normalize(s) for s in sources]
@@ -232,12 +239,20 @@ class Matcher:
             for text in texts:
                 self._texts.append(text)
                 self._owner.append(index)
-            vocab = {t for text in texts for t in text.split()}
+            vocab = frozenset(t for text in texts for t in text.split())
+            self._vocabs.append(vocab)
             for token in vocab:
                 self._postings[token].append(index)
-            for text in (normalize(entry.question), *normalized[1:]):
+            for text in (normalized[0], *keywords, *normalized[1:]):
                 self._autocomplete_texts.append(text)
                 self._autocomplete_owner.append(index)
+                self._autocomplete_primary.append(text is normalized[0] or text in keywords)
+        self._text_words = [frozenset(t.split()) for t in self._texts]
+        if len(self._autocomplete_texts) > AUTOCOMPLETE_MAX_TEXTS:
+            # Big knowledge bases: titles and keywords only, to stay fast while typing.
+            keep = [i for i, p in enumerate(self._autocomplete_primary) if p]
+            self._autocomplete_texts = [self._autocomplete_texts[i] for i in keep]
+            self._autocomplete_owner = [self._autocomplete_owner[i] for i in keep]
         count = max(len(self._items), 1)
         self._idf: dict[str, float] = {
             token: math.log((count + 1) / (len(postings) + 0.5))
@@ -266,72 +281,123 @@ class Matcher:
 
     def _spell(self, token: str) -> str:
         """Map an unknown token onto the vocabulary when a close spelling exists."""
-        if token in self._idf or len(token) < 4 or not token.isalpha():
+        if token in self._idf or len(token) < 5 or not token.isalpha():
             return token
-        found = process.extractOne(token, self._vocab, scorer=fuzz.ratio, score_cutoff=80)
-        return found[0] if found else token
+        found = process.extractOne(token, self._vocab, scorer=fuzz.ratio, score_cutoff=84)
+        if found is None or found[0][0] != token[0]:
+            return token
+        return str(found[0])
 
-    def _query_tokens(self, normalized: str) -> list[str]:
-        return [self._correct(t) for t in dict.fromkeys(content_tokens(normalized))]
+    def _query_tokens(self, normalized: str) -> tuple[list[str], int]:
+        """Content tokens spelt onto the vocabulary, and how many needed correcting."""
+        raw = list(dict.fromkeys(content_tokens(normalized)))
+        tokens = [self._correct(t) for t in raw]
+        return tokens, sum(1 for a, b in zip(raw, tokens, strict=True) if a != b)
 
     def _coverage(self, tokens: list[str]) -> dict[int, float]:
-        """IDF-weighted share of the question's words each entry knows."""
+        """IDF-weighted share of the question's words each entry knows, for the
+        :data:`SHORTLIST` entries that know the most.
+
+        Words found in a large share of the entries are left out of the inverted-index
+        pass (they would touch every entry and barely change the order) and added back
+        exactly for the shortlisted entries."""
         total = sum(self._idf.get(t, self._max_idf) for t in tokens)
-        scores: dict[int, float] = defaultdict(float)
         if total <= 0:
-            return scores
+            return {}
+        common_df = max(200, len(self._items) // 8)
+        scores: dict[int, float] = defaultdict(float)
+        common: list[str] = []
         for token in tokens:
             weight = self._idf.get(token)
             if weight is None:
                 continue
-            for index in self._postings[token]:
-                scores[index] += weight / total
-        return scores
+            postings = self._postings[token]
+            if len(postings) > common_df:
+                common.append(token)
+                continue
+            for index in postings:
+                scores[index] += weight
+        if not scores and common:
+            # Only common words: every entry that knows the first of them competes.
+            for index in self._postings[common[0]]:
+                scores[index] = 0.0
+        shortlist = heapq.nlargest(SHORTLIST, scores, key=scores.__getitem__)
+        result = {}
+        for index in shortlist:
+            vocab = self._vocabs[index]
+            extra = sum(self._idf[t] for t in common if t in vocab)
+            result[index] = (scores[index] + extra) / total
+        return result
+
+    def _fuzzy(
+        self, query: str, query_set: set[str], shortlist: list[int], multi: bool
+    ) -> dict[int, float]:
+        """Best fuzzy similarity of the question to each shortlisted entry's texts:
+        the mean of token_sort_ratio and a token_set_ratio discounted by how much of the
+        text the question covers (token_set_ratio alone gives 100 to any subset, so
+        "exam" would match everything)."""
+        positions: list[int] = []
+        for index in shortlist:
+            start = self._first_text[index]
+            positions.extend(range(start, start + len(self._items[index].texts)))
+        texts = [self._texts[p] for p in positions]
+        best_sort: dict[int, float] = {}
+        for _, score, i in process.extract(query, texts, scorer=fuzz.token_sort_ratio,
+                                           limit=None):
+            owner = self._owner[positions[i]]
+            if score > best_sort.get(owner, -1.0):
+                best_sort[owner] = score
+        if not multi:
+            return {owner: score / 100 for owner, score in best_sort.items()}
+        best_set: dict[int, float] = {}
+        for _, score, i in process.extract(query, texts, scorer=fuzz.token_set_ratio,
+                                           limit=None, score_cutoff=40):
+            position = positions[i]
+            owner = self._owner[position]
+            if score <= best_set.get(owner, 0.0):
+                continue
+            words = self._text_words[position]
+            share = len(words & query_set) / max(len(words), 1)
+            adjusted = score * (0.5 + 0.5 * share)
+            if adjusted > best_set.get(owner, 0.0):
+                best_set[owner] = adjusted
+        return {
+            owner: (0.5 * score + 0.5 * best_set.get(owner, 0.0)) / 100
+            for owner, score in best_sort.items()
+        }
 
     def _score(self, question: str) -> tuple[list[Candidate], _Signals]:
         """Every plausible entry with its raw (unclamped) score, best first, and the
         question-level signals the calibration uses."""
         normalized = normalize(question)
-        tokens = self._query_tokens(normalized)
+        tokens, corrected = self._query_tokens(normalized)
         if not tokens:
             return [], _Signals(0.0, 0.0)
         total = sum(self._idf.get(t, self._max_idf) for t in tokens)
         known = sum(self._idf[t] for t in tokens if t in self._idf)
+        # A word that had to be re-spelt is only half trusted.
+        doubt = 1.0 - 0.5 * corrected / len(tokens)
         signals = _Signals(
-            known_share=known / total if total > 0 else 0.0,
+            known_share=doubt * known / total if total > 0 else 0.0,
             information=min(known / self._max_idf, 3.0),
         )
         coverage = self._coverage(tokens)
         if not coverage:
             return [], signals
-        shortlist = sorted(coverage, key=coverage.__getitem__, reverse=True)[:SHORTLIST]
+        shortlist = sorted(coverage, key=lambda i: (-coverage[i], i))
         query = " ".join(tokens)
         multi = len(tokens) > 1
         codes = set(exam_codes(normalized))
         personal = is_personal_timing(normalized)
         first_person = bool(_FIRST_PERSON.search(normalized))
+        fuzzy_by_entry = self._fuzzy(query, set(tokens), shortlist, multi)
+        padded = f" {normalized} "
         scored: list[Candidate] = []
         for index in shortlist:
             item = self._items[index]
-            texts = item.texts
-            sort_scores = process.extract(
-                query, texts, scorer=fuzz.token_sort_ratio, limit=None
-            )
-            best = max(s for _, s, _ in sort_scores) / 100
-            if multi:
-                set_best = 0.0
-                for text in texts:
-                    s = fuzz.token_set_ratio(query, text) / 100
-                    # token_set_ratio is 100 for a subset: discount by how much of the
-                    # phrasing the question covers so "exam" alone matches nothing well.
-                    words = text.split()
-                    share = sum(1 for w in words if w in tokens) / max(len(words), 1)
-                    set_best = max(set_best, s * (0.5 + 0.5 * share))
-                fuzzy = 0.5 * best + 0.5 * set_best
-            else:
-                fuzzy = best
+            fuzzy = fuzzy_by_entry.get(index, 0.0)
             score = 0.6 * fuzzy + 0.4 * coverage[index]
-            if any(k and f" {k} " in f" {normalized} " for k in item.keywords):
+            if any(k and f" {k} " in padded for k in item.keywords):
                 score += 0.05
             if codes and item.codes:
                 score += 0.03 if codes & item.codes else -0.03
@@ -368,6 +434,9 @@ class Matcher:
         if not scored:
             return MatchResult(None, 0.0, (), None, out_of_scope=True, reason="no known words")
         confidence = calibrate(*features)
+        if features[2] < MIN_INFORMATION:
+            # "exam" alone: every entry is about the exam; ask, don't guess.
+            confidence = min(confidence, ABSTAIN_BELOW / 2)
         clamped = [Candidate(c.entry_id, min(max(c.score, 0.0), 1.0)) for c in scored[:4]]
         top, runners_up = clamped[0], tuple(clamped[1 : 1 + MAX_RUNNERS_UP])
         if confidence < ABSTAIN_BELOW:

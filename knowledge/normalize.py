@@ -91,9 +91,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      r"waiting time|wait time|waiting period|wait period|lockout period|lockout|lock ?-? ?out)"
      r"\b", "waiting period"),
     # synonyms: certification
-    (r"\b(certs?|certificates?|certifications|certificaton|certifcation|certication|"
-     r"certificat)\b", "certification"),
-    (r"\b(creds?|credentials)\b", "credential"),
+    (r"\b(cert|certs|certificate|certificates|certifications|certificaton|certifcation|"
+     r"certication|certificat)\b", "certification"),
+    (r"\b(cred|creds|credentials)\b", "credential"),
     # synonyms: failing and passing
     (r"\b(flunk|flunked|flunking|bombed|bomb|tanked|tank)\b", "failed"),
     (r"\b(re ?-? ?schedule|re ?-? ?scheduling|re ?-? ?scheduled|postpone|postponed|"
@@ -105,13 +105,32 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(expire|expires|expired|expiring|expiration|expiry|expiries)\b", "expiry"),
     (r"\b(retire|retires|retired|retiring|retirements|sunset|sunsetting|sunsets|"
      r"discontinued|discontinue|being discontinued|phased out|phase out|deprecated|"
-     r"end of life|eol)\b", "retirement"),
+     r"end of life|eol|going away|go away|goes away|being removed|removed|no longer available|"
+     r"shutting down|shut down|ending|being retired)\b", "retirement"),
     (r"\b(price|priced|pricing|fee|fees|costs|costing|charge|charged|pay)\b", "cost"),
     (r"\b(how long|how many days|how many hours|how many weeks)\b", "how long"),
     (r"\b(tests)\b", "test"),
     (r"\b(exams|examination|examinations)\b", "exam"),
 )
-_COMPILED_PHRASES = tuple((re.compile(p), r) for p, r in _PHRASES)
+_SIMPLE_RULE_RE = re.compile(r"^\\b\(?([a-z0-9]+(?:\|[a-z0-9]+)*)\)?\\b$")
+
+
+def _split_rules() -> tuple[dict[str, str], tuple[tuple[re.Pattern[str], str], ...]]:
+    """Rules that only swap one word for another become a dictionary (one lookup per
+    word); the rest stay regular expressions. Word swaps run first."""
+    words: dict[str, str] = {}
+    patterns: list[tuple[re.Pattern[str], str]] = []
+    for pattern, replacement in _PHRASES:
+        simple = _SIMPLE_RULE_RE.match(pattern)
+        if simple and "\\" not in replacement:
+            for word in simple.group(1).split("|"):
+                words.setdefault(word, replacement)
+        else:
+            patterns.append((re.compile(pattern), replacement))
+    return words, tuple(patterns)
+
+
+_WORD_MAP, _COMPILED_PHRASES = _split_rules()
 
 _STOPWORDS = frozenset(
     """
@@ -156,7 +175,7 @@ def normalize(text: str) -> str:
     text = _CODE_RE.sub(_canonical_code, text)
     # Keep apostrophes for the contraction rules, then drop them.
     text = re.sub(r"[^\w\s'\-+#%/]", " ", text)
-    text = _SPACES_RE.sub(" ", text).strip()
+    text = " ".join(_WORD_MAP.get(word, word) for word in text.split())
     for pattern, replacement in _COMPILED_PHRASES:
         text = pattern.sub(replacement, text)
     text = text.replace("'", " ").replace("/", " ")

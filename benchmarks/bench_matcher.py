@@ -1,0 +1,143 @@
+"""Matcher latency (shipped knowledge base and a synthetic 10,000-entry one), knowledge
+load time (warm and cold) and peak RSS. Prints figures; asserts nothing."""
+
+from __future__ import annotations
+
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+from knowledge.loader import load_knowledge
+from knowledge.matcher import Matcher
+from knowledge.models import FaqEntry, KnowledgeBase
+
+QUESTIONS = [
+    "when can I retake ai102",
+    "how much does a resit cost",
+    "whats the pass mark",
+    "I failed yesterday, when can I sit it again",
+    "how long is the wait after a second fail",
+    "is AI-102 retiring",
+    "how do I reschedule my exam",
+    "can I take a break during the exam",
+    "what is the AWS retake policy",
+    "how do I deploy a vnet with python",
+    "asdf qwer zxcv",
+    "exam",
+    "do fundamentals certs expire",
+    "can i get a refund if i miss my exam",
+]
+
+_WORDS = (
+    "exam retake wait cost score pass fail renew certification voucher schedule cancel "
+    "refund proctor online break language format question report result badge transcript "
+    "policy attempt limit window expiry grace discount student beta lab case study time "
+    "minutes hours days weeks month year first second third fourth fifth free price"
+).split()  # noqa: SIM905
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def _latencies(matcher: Matcher, rounds: int) -> list[float]:
+    for q in QUESTIONS:  # warm caches (spelling, normalisation)
+        matcher.match(q)
+    timings = []
+    for _ in range(rounds):
+        for q in QUESTIONS:
+            started = time.perf_counter()
+            matcher.match(q)
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def _cold_latencies(matcher: Matcher, count: int) -> list[float]:
+    """Distinct, never-seen questions, so no cache helps."""
+    rng = random.Random(7)
+    timings = []
+    for _ in range(count):
+        q = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(3, 9)))
+        started = time.perf_counter()
+        matcher.match(q)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def synthetic_kb(base: KnowledgeBase, size: int = 10_000) -> KnowledgeBase:
+    rng = random.Random(42)
+    template = next(iter(base.entries.values()))
+    entries: dict[str, FaqEntry] = {}
+    for i in range(size):
+        phrasings = tuple(
+            " ".join(rng.choice(_WORDS) for _ in range(rng.randint(4, 10))) + f" topic{i}"
+            for _ in range(10)
+        )
+        entries[f"synthetic-{i}"] = FaqEntry(
+            id=f"synthetic-{i}",
+            category="synthetic",
+            question=f"Synthetic question {i} about {rng.choice(_WORDS)}?",
+            phrasings=phrasings,
+            keywords=(rng.choice(_WORDS), f"topic{i}"),
+            answer="Synthetic answer.",
+            sources=template.sources,
+        )
+    return KnowledgeBase(policy=base.policy, exams=base.exams, entries=entries)
+
+
+def _report(label: str, timings: list[float]) -> None:
+    print(
+        f"{label}: n={len(timings)} p50={statistics.median(timings):.3f} ms "
+        f"p99={_percentile(timings, 0.99):.3f} ms max={max(timings):.3f} ms"
+    )
+
+
+def main() -> None:
+    started = time.perf_counter()
+    kb = load_knowledge()
+    load_ms = (time.perf_counter() - started) * 1000
+    warm = []
+    for _ in range(5):
+        started = time.perf_counter()
+        load_knowledge()
+        warm.append((time.perf_counter() - started) * 1000)
+    print(f"load_knowledge(): first {load_ms:.1f} ms, warm median {statistics.median(warm):.1f} ms"
+          f" ({len(kb.entries)} entries; target ≤ 150 ms)")
+    code = (
+        "import time; t=time.perf_counter(); from knowledge.loader import load_knowledge; "
+        "load_knowledge(); print((time.perf_counter()-t)*1000)"
+    )
+    cold = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    if cold.returncode == 0:
+        print(f"load_knowledge() cold in a fresh interpreter, imports included: "
+              f"{float(cold.stdout):.1f} ms")
+
+    started = time.perf_counter()
+    matcher = Matcher(kb)
+    print(f"Matcher(kb) build: {(time.perf_counter() - started) * 1000:.1f} ms")
+    _report("shipped KB, repeated questions (target p99 ≤ 1 ms)", _latencies(matcher, 200))
+    _report("shipped KB, unseen questions", _cold_latencies(matcher, 2000))
+
+    big = synthetic_kb(kb)
+    started = time.perf_counter()
+    big_matcher = Matcher(big)
+    print(f"Matcher(10,000 entries) build: {(time.perf_counter() - started) * 1000:.0f} ms")
+    _report("10,000 entries, repeated questions (target p99 ≤ 20 ms)", _latencies(big_matcher, 20))
+    _report("10,000 entries, unseen questions", _cold_latencies(big_matcher, 300))
+    started = time.perf_counter()
+    for _ in range(200):
+        big_matcher.autocomplete("how much")
+    print(f"autocomplete on 10,000 entries: {(time.perf_counter() - started) * 1000 / 200:.2f} "
+          "ms per call")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"peak RSS: {peak / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
