@@ -24,12 +24,12 @@ async def send_dm(
     """
     try:
         channel = await client.create_dm(discord.Object(id=user_id))
-        kwargs: dict[str, object] = {"allowed_mentions": discord.AllowedMentions.none()}
-        if embed is not None:
-            kwargs["embed"] = embed
-        if view is not None:
-            kwargs["view"] = view
-        await channel.send(content, **kwargs)  # type: ignore[arg-type]
+        await channel.send(
+            content,
+            embed=embed if embed is not None else discord.utils.MISSING,
+            view=view if view is not None else discord.utils.MISSING,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
     except discord.Forbidden:
         log.info("DMs closed for user %s", user_id)
         return False
