@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 RETRY_DELAYS_SECONDS: tuple[int, ...] = (300, 1800, 7200)
 BATCH = 100
+STOP_GRACE_SECONDS = 10.0
 
 
 class ReminderScheduler:
@@ -62,6 +63,7 @@ class ReminderScheduler:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._failures: dict[tuple[int, str], int] = {}
+        self._stopping = False
         self.sent = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -71,11 +73,24 @@ class ReminderScheduler:
             self._task = asyncio.create_task(self._run(), name="reminder-scheduler")
 
     async def stop(self) -> None:
+        """Let the task finish its current pass, then end it.
+
+        Not a bare ``cancel()``: cancelling in the middle of a storage call can leave the
+        shared connection inside a transaction. Cancel only if the pass hangs (a stuck DM).
+        """
         task, self._task = self._task, None
-        if task is not None:
+        if task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=STOP_GRACE_SECONDS)
+        except TimeoutError:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        finally:
+            self._stopping = False
 
     @property
     def running(self) -> bool:
@@ -88,7 +103,7 @@ class ReminderScheduler:
     # ------------------------------------------------------------------ the loop
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.run_once()
                 delay = await self._delay()
@@ -97,7 +112,7 @@ class ReminderScheduler:
             except Exception:
                 log.exception("Reminder scheduler pass failed; retrying shortly")
                 delay = self.max_sleep
-            if delay > 0:
+            if delay > 0 and not self._stopping:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=delay)
             self._wake.clear()

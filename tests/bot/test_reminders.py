@@ -1,0 +1,324 @@
+"""/remind and the reminder scheduler: due DMs, never twice, overdue on start, restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from unittest.mock import AsyncMock, MagicMock
+
+import discord
+import pytest
+from discord import app_commands
+
+from bot.client import ExamBot
+from bot.scheduler import RETRY_DELAYS_SECONDS, ReminderScheduler
+from bot.storage import Database
+from tests.bot.conftest import NOW
+from tests.bot.doubles import Recorder, make_interaction
+
+UTC = dt.UTC
+FIRST_FAIL = dt.datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+DUE = FIRST_FAIL + dt.timedelta(hours=24)
+
+
+class FakeSend:
+    """Stands in for ``send_dm``: records every DM, answers ``ok``."""
+
+    def __init__(self, ok: bool = True) -> None:
+        self.ok = ok
+        self.sent: list[tuple[int, str]] = []
+
+    async def __call__(self, client: Any, user_id: int, content: str) -> bool:
+        self.sent.append((user_id, content))
+        return self.ok
+
+
+async def remind(bot, exam: str, enabled: bool, user_id: int = 1001) -> Recorder:
+    interaction, recorder = make_interaction(bot, user_id=user_id)
+    cog: Any = bot.get_cog("Reminders")
+    try:
+        await cog.remind.callback(cog, interaction, exam=exam, enabled=enabled)
+    except app_commands.AppCommandError as error:
+        await bot.tree.on_error(interaction, error)
+    return recorder
+
+
+async def quiet_scheduler(bot) -> Any:
+    """The cog's scheduler, stopped, so the test drives it with ``run_once``."""
+    cog: Any = bot.get_cog("Reminders")
+    await cog.scheduler.stop()
+    return cog.scheduler
+
+
+async def fail_once(bot, user_id: int = 1001, when: dt.datetime = FIRST_FAIL) -> None:
+    await bot.db.attempts.add(user_id, "AI-103", when, "fail", None, time_given=True)
+
+
+async def wait_until(predicate, timeout: float = 2.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.005)
+
+
+# --------------------------------------------------------------------------- /remind
+
+
+async def test_should_set_reminder_at_engines_earliest_when_waiting(bot):
+    await fail_once(bot)
+
+    rec = await remind(bot, "ai103", True)
+
+    reminder = await bot.db.reminders.get(1001, "AI-103")
+    assert reminder is not None and reminder.enabled and reminder.due_at == DUE
+    assert rec.last.ephemeral and "I'll DM you" in rec.last.text
+    assert f"<t:{int(DUE.timestamp())}:F>" in rec.last.text
+
+
+@pytest.mark.parametrize(
+    ("attempt", "expected"),
+    [
+        (None, "haven't logged"),
+        (("AI-103", dt.datetime(2026, 11, 20, 9, 0, tzinfo=UTC), "fail"), "already take"),
+        (("AI-103", dt.datetime(2026, 11, 20, 9, 0, tzinfo=UTC), "pass"), "You passed"),
+        (("AI-102", dt.datetime(2026, 6, 1, 9, 0, tzinfo=UTC), "fail"), "retired"),
+    ],
+)
+async def test_should_explain_and_set_nothing_when_there_is_nothing_to_wait_for(
+    bot, attempt, expected
+):
+    exam = "AI-103"
+    if attempt is not None:
+        exam, when, result = attempt
+        await bot.db.attempts.add(1001, exam, when, result, None, time_given=True)
+
+    rec = await remind(bot, exam, True)
+
+    assert rec.last.ephemeral and expected in rec.last.text
+    assert await bot.db.reminders.get(1001, exam) is None
+
+
+async def test_should_turn_reminder_off(bot):
+    await fail_once(bot)
+    await remind(bot, "AI-103", True)
+
+    rec = await remind(bot, "AI-103", False)
+
+    reminder = await bot.db.reminders.get(1001, "AI-103")
+    assert reminder is not None and not reminder.enabled
+    assert "turned off" in rec.last.text
+    assert "no reminder" in (await remind(bot, "AI-103", False)).last.text
+
+
+async def test_should_refuse_malformed_exam_code(bot):
+    rec = await remind(bot, "nonsense!", True)
+    assert rec.last.ephemeral and "not an exam code" in rec.last.text
+
+
+# --------------------------------------------------------------------------- scheduler
+
+
+async def test_should_start_with_the_cog_and_stop_on_unload(bot):
+    cog: Any = bot.get_cog("Reminders")
+    scheduler = cog.scheduler
+    assert scheduler.running
+    await bot.unload_extension("bot.cogs.reminders")
+    assert not scheduler.running
+
+
+async def test_should_dm_once_when_due_and_never_twice(bot, clock):
+    scheduler = await quiet_scheduler(bot)
+    scheduler.send = send = FakeSend()
+    await fail_once(bot)
+    await remind(bot, "AI-103", True)
+
+    assert await scheduler.run_once() == 0  # not due yet
+    clock.now = DUE
+    assert await scheduler.run_once() == 1
+    assert await scheduler.run_once() == 0
+    clock.now = DUE + dt.timedelta(days=1)
+    assert await scheduler.run_once() == 0
+
+    [(user_id, content)] = send.sent
+    assert user_id == 1001
+    assert "AI-103" in content and "You can take it now" in content
+    reminder = await bot.db.reminders.get(1001, "AI-103")
+    assert reminder is not None and reminder.sent_at == DUE
+
+
+async def test_should_send_through_send_dm_with_no_mentions(bot, clock):
+    scheduler = await quiet_scheduler(bot)
+    channel = MagicMock(spec=discord.DMChannel)
+    channel.send = AsyncMock()
+    bot.create_dm = AsyncMock(return_value=channel)
+    await fail_once(bot)
+    await remind(bot, "AI-103", True)
+    clock.now = DUE + dt.timedelta(seconds=30)
+
+    assert await scheduler.run_once() == 1
+
+    bot.create_dm.assert_awaited_once()
+    assert bot.create_dm.await_args.args[0].id == 1001
+    content = channel.send.await_args.args[0]
+    assert "AI-103" in content
+    assert channel.send.await_args.kwargs["allowed_mentions"].to_dict()["parse"] == []
+
+
+async def test_background_loop_sends_within_its_sleep_cap_when_clock_passes_due(bot, clock):
+    """Should deliver from the running task (no run_once) once the due time is reached."""
+    old = await quiet_scheduler(bot)
+    send = FakeSend()
+    scheduler = ReminderScheduler(bot, send=send, max_sleep=0.01)
+    await fail_once(bot)
+    await remind(bot, "AI-103", True)
+    scheduler.start()
+    try:
+        await asyncio.sleep(0.05)
+        assert send.sent == []
+        clock.now = DUE
+        await wait_until(lambda: len(send.sent) == 1)
+        await asyncio.sleep(0.05)
+        assert len(send.sent) == 1
+    finally:
+        await scheduler.stop()
+    assert old.sent == 0
+
+
+async def test_should_wake_early_when_a_reminder_is_set(bot, clock):
+    """Should not wait out a long sleep when woken after a reminder is set."""
+    await quiet_scheduler(bot)
+    send = FakeSend()
+    scheduler = ReminderScheduler(bot, send=send, max_sleep=3600)
+    scheduler.start()
+    try:
+        await asyncio.sleep(0.02)  # now sleeping for an hour: nothing is pending
+        await fail_once(bot)
+        await bot.db.reminders.set(1001, "AI-103", DUE)
+        clock.now = DUE
+        scheduler.wake()
+        await wait_until(lambda: len(send.sent) == 1)
+    finally:
+        await scheduler.stop()
+
+
+async def test_should_send_overdue_reminders_on_start(bot, clock):
+    await quiet_scheduler(bot)
+    await fail_once(bot)
+    await bot.db.reminders.set(1001, "AI-103", DUE)
+    clock.now = DUE + dt.timedelta(days=3)  # the bot was down when it fell due
+    send = FakeSend()
+    scheduler = ReminderScheduler(bot, send=send, max_sleep=3600)
+
+    scheduler.start()
+    try:
+        await wait_until(lambda: len(send.sent) == 1)
+    finally:
+        await scheduler.stop()
+
+
+async def test_should_retry_with_backoff_then_give_up_when_dm_fails(bot, clock):
+    scheduler = await quiet_scheduler(bot)
+    scheduler.send = send = FakeSend(ok=False)
+    await fail_once(bot)
+    await bot.db.reminders.set(1001, "AI-103", DUE)
+    clock.now = DUE
+
+    assert await scheduler.run_once() == 0
+    assert len(send.sent) == 1
+    assert await scheduler.run_once() == 0  # backing off: not due again yet
+    assert len(send.sent) == 1
+    for delay in RETRY_DELAYS_SECONDS:
+        clock.now += dt.timedelta(seconds=delay)
+        await scheduler.run_once()
+    assert len(send.sent) == 1 + len(RETRY_DELAYS_SECONDS)
+    clock.now += dt.timedelta(days=1)
+    await scheduler.run_once()
+    assert len(send.sent) == 1 + len(RETRY_DELAYS_SECONDS)  # gave up: claimed for good
+
+
+async def test_should_rearm_instead_of_sending_when_wait_moved_later(bot, clock):
+    """Should follow the engine when a newer failure was logged without a resync."""
+    scheduler = await quiet_scheduler(bot)
+    scheduler.send = send = FakeSend()
+    await fail_once(bot)
+    await bot.db.reminders.set(1001, "AI-103", DUE)
+    second = FIRST_FAIL + dt.timedelta(hours=2)
+    await fail_once(bot, when=second)  # straight into the DB: the reminder is stale
+    clock.now = DUE
+
+    assert await scheduler.run_once() == 0
+
+    reminder = await bot.db.reminders.get(1001, "AI-103")
+    assert reminder is not None and reminder.sent_at is None
+    assert reminder.due_at == second + dt.timedelta(days=14)
+    clock.now = reminder.due_at
+    assert await scheduler.run_once() == 1
+    assert len(send.sent) == 1
+
+
+async def test_should_drop_reminder_silently_when_member_passed_meanwhile(bot, clock):
+    scheduler = await quiet_scheduler(bot)
+    scheduler.send = send = FakeSend()
+    await fail_once(bot)
+    await bot.db.reminders.set(1001, "AI-103", DUE)
+    await bot.db.attempts.add(
+        1001, "AI-103", FIRST_FAIL + dt.timedelta(hours=1), "pass", None, time_given=True
+    )
+    clock.now = DUE
+
+    assert await scheduler.run_once() == 0
+    assert send.sent == []
+
+
+async def test_should_send_every_due_reminder_beyond_one_batch(bot, clock):
+    scheduler = await quiet_scheduler(bot)
+    scheduler.send = send = FakeSend()
+    for user in range(7000, 7150):
+        await fail_once(bot, user_id=user)
+        await bot.db.reminders.set(user, "AI-103", DUE)
+    clock.now = DUE
+
+    assert await scheduler.run_once() == 150
+    assert sorted(u for u, _ in send.sent) == list(range(7000, 7150))
+
+
+async def test_should_not_duplicate_and_still_send_pending_after_restart(
+    bot, clock, tmp_path: Path
+):
+    """Should, after closing and reopening the database with a new scheduler, send the
+    pending reminder once and never resend the one already delivered."""
+    scheduler = await quiet_scheduler(bot)
+    scheduler.send = before = FakeSend()
+    await fail_once(bot, user_id=1001)  # due DUE
+    await bot.db.reminders.set(1001, "AI-103", DUE)
+    later = FIRST_FAIL + dt.timedelta(hours=3)
+    await fail_once(bot, user_id=2002, when=later)  # due later + 24 h
+    await bot.db.reminders.set(2002, "AI-103", later + dt.timedelta(hours=24))
+    clock.now = DUE
+    assert await scheduler.run_once() == 1
+    assert [u for u, _ in before.sent] == [1001]
+
+    # "Crash": close the database under the running bot, reopen it from the file.
+    path = Path(bot.settings.database_path)
+    await bot.db.close()
+    reopened = await Database.open(path)
+    try:
+        restarted = ExamBot(
+            settings=bot.settings,
+            db=reopened,
+            knowledge=bot.knowledge,
+            clock=clock,
+            extensions=(),
+        )
+        after = FakeSend()
+        fresh = ReminderScheduler(restarted, send=after, max_sleep=0.01)
+        assert await fresh.run_once() == 0  # 1001's was delivered before the restart
+        clock.now = later + dt.timedelta(hours=25)  # 2002's is now overdue
+        fresh.start()
+        await wait_until(lambda: len(after.sent) == 1)
+        await asyncio.sleep(0.05)
+        await fresh.stop()
+        assert [u for u, _ in after.sent] == [2002]
+    finally:
+        await reopened.close()  # the fixture closes the first one again: safe twice
