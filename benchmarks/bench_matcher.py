@@ -32,11 +32,13 @@ QUESTIONS = [
 ]
 
 _WORDS = (
-    "exam retake wait cost score pass fail renew certification voucher schedule cancel "
-    "refund proctor online break language format question report result badge transcript "
-    "policy attempt limit window expiry grace discount student beta lab case study time "
-    "minutes hours days weeks month year first second third fourth fifth free price"
-).split()  # noqa: SIM905
+    "exam", "retake", "wait", "cost", "score", "pass", "fail", "renew", "certification",
+    "voucher", "schedule", "cancel", "refund", "proctor", "online", "break", "language",
+    "format", "question", "report", "result", "badge", "transcript", "policy", "attempt",
+    "limit", "window", "expiry", "grace", "discount", "student", "beta", "lab", "case", "study",
+    "time", "minutes", "hours", "days", "weeks", "month", "year", "first", "second", "third",
+    "fourth", "fifth", "free", "price"
+)
 
 
 def _percentile(values: list[float], fraction: float) -> float:

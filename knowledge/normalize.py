@@ -39,7 +39,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bi ?'?m\b", "i am"),
     (r"\bi ?'?ve\b", "i have"),
     (r"\bi ?'?ll\b", "i will"),
-    (r"\bi ?'?d\b", "i would"),
+    (r"\bi ?'d\b", "i would"),
     (r"\b(what|where|when|how|who|it|that|there)'s\b", r"\1 is"),
     (r"\b(what|how|where|when)s\b", r"\1 is"),
     (r"\b(you|we|they)'re\b", r"\1 are"),
@@ -74,7 +74,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(take|sit|write|do|try) (it|this|that) again\b", "retake it"),
     (r"\bsecond try\b", "second attempt"),
     (r"\bnext try\b", "next attempt"),
-    (r"\bre ?- ?(take|takes|taking|took|taken|sit|sits|sitting|sat|test|tests|testing|"
+    (r"\bre ?-? ?(take|takes|taking|took|taken|sit|sits|sitting|sat|test|tests|testing|"
      r"tested|write|writes|writing|wrote|written|do|doing|did|done|attempt|attempts|"
      r"attempting|exam|exams)\b", "retake"),
     (r"\b(resit|resits|resitting|resat|retest|retests|retesting|retested|rewrite|rewrites|"
@@ -175,6 +175,7 @@ def normalize(text: str) -> str:
     text = _CODE_RE.sub(_canonical_code, text)
     # Keep apostrophes for the contraction rules, then drop them.
     text = re.sub(r"[^\w\s'\-+#%/]", " ", text)
+    text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)
     text = " ".join(_WORD_MAP.get(word, word) for word in text.split())
     for pattern, replacement in _COMPILED_PHRASES:
         text = pattern.sub(replacement, text)

@@ -1,0 +1,70 @@
+import io
+import json
+
+import pytest
+
+from bot.cli import main
+
+
+def run(capsys, monkeypatch, argv, stdin=None):
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_single(capsys, monkeypatch):
+    code, out, _ = run(capsys, monkeypatch, ["ask", "--json", "how much does a resit cost"])
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"entry_id", "confidence", "answer", "suggestions"}
+    assert data["entry_id"] == "retake-cost"
+    assert 0 <= data["confidence"] <= 1
+
+
+def test_text_single(capsys, monkeypatch):
+    code, out, _ = run(capsys, monkeypatch, ["ask", "what's the pass mark"])
+    assert code == 0 and "passing-score" in out
+
+
+def test_stdin_keeps_order_and_reports_bad_lines(capsys, monkeypatch):
+    lines = ["how much does a resit cost", "", "🙂🙂", "x" * 5000, "what is the AWS retake policy",
+             "when can I retake\x07"]
+    code, out, _ = run(capsys, monkeypatch, ["ask", "--json", "-"], "\n".join(lines) + "\n")
+    assert code == 0
+    results = [json.loads(line) for line in out.splitlines()]
+    assert len(results) == len(lines)
+    for result in results:
+        assert {"entry_id", "confidence", "answer", "suggestions"} <= set(result)
+    assert results[0]["entry_id"] == "retake-cost"
+    assert all("error" in r and r["entry_id"] is None for r in results[1:4])
+    assert results[4]["entry_id"] is None and "error" not in results[4]
+    assert results[5]["entry_id"] == "my-eligibility"
+
+
+def test_stdin_text_mode_one_line_per_question(capsys, monkeypatch):
+    code, out, _ = run(capsys, monkeypatch, ["ask", "-"], "resit cost\n\npass mark\n")
+    assert code == 0 and len(out.splitlines()) == 3
+
+
+@pytest.mark.parametrize("question", ["", "   ", "🙂🙂", "x" * 5000])
+def test_bad_single_question(capsys, monkeypatch, question):
+    code, out, err = run(capsys, monkeypatch, ["ask", question])
+    assert code == 2 and out == ""
+    assert err.startswith("error:") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("now", ["2026-07-01T00:00:00", "yesterday", "2026-13-01T00:00:00Z"])
+def test_bad_now(capsys, monkeypatch, now):
+    code, _, err = run(capsys, monkeypatch, ["ask", "--now", now, "resit cost"])
+    assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+def test_now_changes_retirement_answer(capsys, monkeypatch):
+    _, before, _ = run(capsys, monkeypatch,
+                       ["ask", "--json", "--now", "2026-06-01T12:00:00Z", "is ai-102 retiring"])
+    _, after, _ = run(capsys, monkeypatch,
+                      ["ask", "--json", "--now", "2026-07-01T12:00:00+02:00", "is ai-102 retiring"])
+    assert "retires on" in json.loads(before)["answer"]
+    assert "retired on" in json.loads(after)["answer"]

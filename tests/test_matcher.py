@@ -1,0 +1,107 @@
+import pytest
+
+from knowledge.loader import load_knowledge
+from knowledge.matcher import Candidate, Matcher, MatchResult
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return Matcher(load_knowledge())
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what's the pass mark", "passing-score"),
+        ("how much does a resit cost", "retake-cost"),
+        ("is AI102 retiring", "retirement"),
+        ("how do I reschedule my exam", "reschedule"),
+        ("can i take a bathroom break during the exam", "breaks"),
+        ("is 700 the same as 70 percent", "scaled-scoring"),
+    ],
+)
+def test_in_scope_routing(matcher, question, expected):
+    result = matcher.match(question)
+    assert result.entry_id == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "when can I retake",
+        "am I eligible yet",
+        "I failed yesterday, when can I sit it again",
+    ],
+)
+def test_first_person_timing_goes_to_my_eligibility(matcher, question):
+    assert matcher.match(question).entry_id == "my-eligibility"
+
+
+def test_generic_timing_goes_to_the_policy_entry(matcher):
+    result = matcher.match("how long is the wait after a second fail")
+    assert result.entry_id == "retake-later-waits"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is the AWS solutions architect retake policy",
+        "google cloud professional architect passing score",
+        "comptia security+ retake rules",
+        "how many times can I take the CCNA",
+        "cisco 200-301 exam cost",
+        "oracle 1z0-071 passing score",
+        "salesforce admin exam cost",
+        "pmp exam retake fee",
+        "when can I retake my driving test",
+        "how do I pass the bar exam",
+        "what SAT score do I need",
+        "gre retake waiting period",
+        "how do I get a refund for a steam game",
+        "cancel my subscription and get a refund",
+        "how do I deploy a model to azure openai",
+        "how do I configure a vnet",
+        "python sdk for azure storage",
+        "hello how are you",
+        "tell me a joke",
+        "asdfgh qwerty zxcvb",
+    ],
+)
+def test_out_of_scope_abstains(matcher, question):
+    result = matcher.match(question)
+    assert result.entry_id is None
+    assert result.suggestions == []
+
+
+def test_single_vague_word_abstains(matcher):
+    assert matcher.match("exam").entry_id is None
+
+
+@pytest.mark.parametrize("question", ["retake", "pass mark", "zzz", "when can I retake", "AWS"])
+def test_confidence_in_unit_interval(matcher, question):
+    result = matcher.match(question)
+    assert isinstance(result, MatchResult)
+    assert 0.0 <= result.confidence <= 1.0
+    assert len(result.runners_up) <= 3
+    for candidate in result.runners_up:
+        assert 0.0 <= candidate.score <= 1.0
+        assert candidate.entry_id != result.entry_id
+
+
+def test_suggestions_only_when_unsure(matcher):
+    sure = matcher.match("how much does a resit cost")
+    assert not sure.low_confidence
+    assert sure.suggestions == []
+    unsure = MatchResult(None, 0.3, (Candidate("retake-cost", 0.5),), Candidate("refund", 0.6))
+    assert unsure.suggestions == ["refund", "retake-cost"]
+
+
+def test_autocomplete(matcher):
+    empty = matcher.autocomplete("")
+    assert 0 < len(empty) <= 25
+    assert empty[0].entry_id == "my-eligibility"
+    found = matcher.autocomplete("retake co")
+    assert len(found) <= 25
+    assert "retake-cost" in [c.entry_id for c in found[:5]]
+    assert len(matcher.autocomplete("e", limit=100)) <= 25
+    assert all(0 <= c.score <= 1 for c in found)
