@@ -76,12 +76,16 @@ def resolve_timezone(name: str) -> str:
 class SettingsCog(commands.Cog, name="Settings"):
     """Per-member settings."""
 
+    # A group, so more settings can join later; the option keeps the contracted name,
+    # giving ``/settings timezone timezone:Europe/Paris``.
+    settings = app_commands.Group(name="settings", description="Your personal settings")
+
     def __init__(self, bot: ExamBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="settings")
+    @settings.command(name="timezone")
     @app_commands.describe(timezone="Your IANA time zone, like Europe/Paris (default UTC)")
-    async def settings(self, interaction: discord.Interaction, timezone: str) -> None:
+    async def timezone_command(self, interaction: discord.Interaction, timezone: str) -> None:
         """Set the time zone in which you give exam dates and times."""
         canonical = resolve_timezone(timezone)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -96,7 +100,7 @@ class SettingsCog(commands.Cog, name="Settings"):
             allowed_mentions=NONE,
         )
 
-    @settings.autocomplete("timezone")
+    @timezone_command.autocomplete("timezone")
     async def timezone_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
