@@ -316,7 +316,10 @@ async def test_should_explain_when_log_it_is_pressed_twice(bot):
 
 
 async def test_should_register_log_it_as_dynamic_item(bot):
-    assert LogAttemptButton.__discord_ui_compiled_template__ in bot._connection._view_store._dynamic_items
+    assert (
+        LogAttemptButton.__discord_ui_compiled_template__
+        in bot._connection._view_store._dynamic_items
+    )
 
 
 async def test_user_facing_error_is_the_error_type(bot):

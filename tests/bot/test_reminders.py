@@ -15,7 +15,6 @@ from discord import app_commands
 from bot.client import ExamBot
 from bot.scheduler import RETRY_DELAYS_SECONDS, ReminderScheduler
 from bot.storage import Database
-from tests.bot.conftest import NOW
 from tests.bot.doubles import Recorder, make_interaction
 
 UTC = dt.UTC
