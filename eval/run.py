@@ -123,7 +123,9 @@ def calibration_table(outcomes: list[Outcome]) -> list[str]:
     return lines
 
 
-def report(kb: KnowledgeBase, matcher: Matcher, rows: list[Row], split: str) -> None:
+def report(
+    kb: KnowledgeBase, matcher: Matcher, rows: list[Row], split: str, show: bool = True
+) -> None:
     chosen = [r for r in rows if r.split == split]
     if not chosen:
         print(f"\n[{split}] no questions")
@@ -142,6 +144,9 @@ def report(kb: KnowledgeBase, matcher: Matcher, rows: list[Row], split: str) -> 
         print(line)
     confusions = [o for o in outcomes if o.got != o.row.expected]
     print(f"  confusions ({len(confusions)}):")
+    if not show:
+        print("    (hidden: --hide-confusions)")
+        return
     for o in confusions:
         print(f"    {o.row.expected or NONE} → {o.got or NONE} ({o.confidence:.2f}): "
               f"{o.row.question}")
@@ -176,6 +181,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.run")
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
     parser.add_argument("--fit", action="store_true", help="refit the calibration on tune")
+    parser.add_argument(
+        "--split", choices=("report", "tune", "both"), default="both",
+        help="which split(s) to evaluate (tune on 'tune', quote 'report')",
+    )
+    parser.add_argument(
+        "--hide-confusions", action="append", default=[], choices=("report", "tune"),
+        metavar="SPLIT", help="print a split's figures but not its questions (repeatable)",
+    )
     args = parser.parse_args(argv)
     if not args.questions.exists():
         print(f"{args.questions} does not exist yet.", file=sys.stderr)
@@ -190,8 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         print("CALIBRATION =", fit(matcher, rows))
         return 0
     print(f"Knowledge base: {len(kb.entries)} entries; questions: {args.questions.name}")
-    report(kb, matcher, rows, "report")
-    report(kb, matcher, rows, "tune")
+    for split in ("report", "tune"):
+        if args.split in (split, "both"):
+            report(kb, matcher, rows, split, show=split not in args.hide_confusions)
     return 0
 
 

@@ -68,3 +68,25 @@ def test_now_changes_retirement_answer(capsys, monkeypatch):
                       ["ask", "--json", "--now", "2026-07-01T12:00:00+02:00", "is ai-102 retiring"])
     assert "retires on" in json.loads(before)["answer"]
     assert "retired on" in json.loads(after)["answer"]
+
+
+def test_piped_into_head_exits_cleanly():
+    """`python -m bot ask - | head -1`: the reader leaves early; no traceback."""
+    import subprocess
+    import sys
+
+    questions = "how much does a resit cost\nwhat's the pass mark\n" * 200
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "ask", "-"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc.stdin.write(questions.encode())
+    proc.stdin.close()
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert first.startswith(b"[retake-cost]")
+    assert "Traceback" not in err and "BrokenPipeError" not in err
+    assert proc.returncode == 0

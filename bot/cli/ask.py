@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -86,7 +87,26 @@ def _answer(
     return answer_question(kb, matcher, question, now)
 
 
+def _silence_stdout() -> None:
+    """The reader of our stdout went away (``… | head``): point stdout at /dev/null so
+    the interpreter's final flush does not raise a second BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. captured in tests)
+        pass
+
+
 def run_ask(args: argparse.Namespace) -> int:
+    try:
+        return _run_ask(args)
+    except BrokenPipeError:
+        # Output piped into something that stopped reading early: not an error.
+        _silence_stdout()
+        return 0
+
+
+def _run_ask(args: argparse.Namespace) -> int:
     try:
         now = parse_now(args.now)
     except ValueError as exc:
