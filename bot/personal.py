@@ -253,8 +253,20 @@ async def member_status(
     """
     if exam_code is not None:
         return [await exam_status(db, kb, user_id, exam_code, now)]
-    codes = await db.attempts.exam_codes_for_user(user_id)
-    return [await exam_status(db, kb, user_id, code, now) for code in codes]
+    # Two queries whatever the number of exams: every attempt and every reminder, grouped.
+    by_code: dict[str, list[StoredAttempt]] = {}
+    for attempt in await db.attempts.list_for_user(user_id):
+        by_code.setdefault(attempt.exam_code, []).append(attempt)
+    if not by_code:
+        return []
+    reminders = {r.exam_code: r for r in await db.reminders.list_for_user(user_id)}
+    statuses = []
+    for code in sorted(by_code):
+        exam = kb.exam(code)
+        attempts = by_code[code]
+        eligibility = evaluate(_engine_attempts(attempts), exam, now, kb.policy)
+        statuses.append(ExamStatus(exam, attempts, eligibility, reminders.get(code), kb.policy))
+    return statuses
 
 
 def reminder_due(eligibility: Eligibility, now: dt.datetime) -> dt.datetime | None:
@@ -432,7 +444,7 @@ async def log_attempt(
             "old entry first with `/attempt delete`."
         ) from exc
 
-    attempts = await db.attempts.list_for_user(user_id, code)
+    attempts = sorted([*existing, stored], key=lambda a: (a.taken_at, a.id))
     eligibility = evaluate(_engine_attempts(attempts), catalog_exam, now, kb.policy)
     reminder = await sync_reminder(db, kb, user_id, code, now, eligibility=eligibility)
     return LoggedAttempt(
