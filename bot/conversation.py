@@ -40,6 +40,7 @@ class ReplyKind(StrEnum):
     SUGGESTIONS = "suggestions"  # unsure: only "did you mean" candidates
     NO_MATCH = "no_match"  # honest "I don't know"; the question was recorded
     INVALID = "invalid"  # empty, too long, no words: ``text`` says why
+    STATEMENT = "statement"  # no question, but a stated attempt worth logging
 
 
 class Topic(NamedTuple):
@@ -108,6 +109,18 @@ async def personal_status_text(
     return "\n\n".join(describe_status(status, fmt, now) for status in statuses)
 
 
+def statement_text(statement: AttemptStatement) -> str:
+    """What the member told us, read back, with the offer to log it."""
+    verb = "passed" if statement.result == "pass" else "failed"
+    when = statement.date.isoformat()
+    if statement.time is not None:
+        when += f" at {statement.time:%H:%M}"
+    return (
+        f"It sounds like you {verb} **{statement.exam_code}** on {when}. Want me to log it? "
+        "Once it's logged, ask me “when can I retake?” for your exact dates."
+    )
+
+
 NO_LOG_TEXT = (
     "You haven't logged any attempts yet, so I can't work out your own dates. "
     "Log each attempt with `/attempt log` (exam, date, pass or fail), then ask again "
@@ -153,6 +166,15 @@ async def respond(
     )
 
     if answer.entry is None:
+        if statement is not None:
+            # "failed AI-103 yesterday" is news, not a question: offer to log it.
+            return ConversationReply(
+                ReplyKind.STATEMENT,
+                statement_text(statement),
+                question,
+                confidence=answer.confidence,
+                statement=statement,
+            )
         if suggestions:
             return ConversationReply(
                 ReplyKind.SUGGESTIONS,
@@ -162,7 +184,7 @@ async def respond(
                 suggestions=suggestions,
                 statement=statement,
             )
-        if record_unanswered and statement is None:
+        if record_unanswered:
             await db.unanswered.record(question)
         return ConversationReply(
             ReplyKind.NO_MATCH,

@@ -111,7 +111,8 @@ class ConversationCog(commands.Cog):
         offer = None
         if reply.statement is not None:
             offer = log_offer_view(reply.statement)
-            content = "It sounds like you took an exam. Want me to log it?"
+            if reply.kind is not ReplyKind.STATEMENT:  # the embed already says it
+                content = "It sounds like you took an exam. Want me to log it?"
         await message.channel.send(
             content,
             embed=embed,

@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ENTRY_ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+PUBLIC_STATEMENT_TEXT = (
+    "If you'd like me to track that attempt, log it privately with `/attempt log` (or DM "
+    "me); then `/eligibility` shows exactly when you can take the exam again."
+)
 GENERIC_ERROR = "Something went wrong on my side; nothing was changed. Please try again."
 
 
@@ -282,7 +286,10 @@ def answer_message(
         embed = suggestions_embed(reply.question, [t.question for t in reply.suggestions])
     elif reply.kind is ReplyKind.NO_MATCH:
         embed = no_match_embed(reply.question)
-    elif reply.kind is ReplyKind.INVALID:
+    elif reply.kind is ReplyKind.STATEMENT and not show_personal:
+        # Public: don't read someone's result back to the channel; point to private logging.
+        embed = discord.Embed(description=PUBLIC_STATEMENT_TEXT, colour=discord.Colour.light_grey())
+    elif reply.kind in {ReplyKind.INVALID, ReplyKind.STATEMENT}:
         embed = discord.Embed(description=reply.text, colour=discord.Colour.light_grey())
     elif reply.personal and show_personal and reply.personal_text:
         embed = answer_embed("Your retake eligibility", reply.personal_text, reply.sources)

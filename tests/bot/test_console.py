@@ -136,3 +136,9 @@ def test_should_reject_malformed_now_with_usage_error(tmp_path):
     assert result.returncode == 2
     assert "ISO-8601" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_should_suggest_log_command_when_member_states_an_attempt(tmp_path):
+    output = await run_console(tmp_path, "failed AI-103 yesterday at 14:00\n")
+
+    assert "type: log AI-103 fail 2026-11-25 14:00" in output

