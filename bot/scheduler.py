@@ -130,8 +130,15 @@ class ReminderScheduler:
         while True:
             claimed = await self.bot.db.reminders.claim_due(self.bot.now(), BATCH)
             for reminder in claimed:
-                if await self._deliver(reminder):
-                    sent += 1
+                try:
+                    delivered = await self._deliver(reminder)
+                except Exception:
+                    # One bad reminder must not strand the rest of the batch (already
+                    # claimed): count it as a failed delivery, so it is retried.
+                    log.exception("Reminder %s/%s failed", reminder.user_id, reminder.exam_code)
+                    await self._failed(reminder, self.bot.now())
+                    delivered = False
+                sent += int(delivered)
             if len(claimed) < BATCH:
                 break
         self.sent += sent
@@ -139,8 +146,9 @@ class ReminderScheduler:
 
     async def _deliver(self, reminder: Reminder) -> bool:
         bot, now = self.bot, self.bot.now()
-        kb = bot.knowledge.kb
-        status = await exam_status(bot.db, kb, reminder.user_id, reminder.exam_code, now)
+        status = await exam_status(
+            bot.db, bot.knowledge.kb, reminder.user_id, reminder.exam_code, now
+        )
         due = reminder_due(status.eligibility, now)
         if due is not None:  # the wait moved later since the reminder was set: re-arm
             await bot.db.reminders.set(reminder.user_id, reminder.exam_code, due)
@@ -164,17 +172,21 @@ class ReminderScheduler:
         if await self.send(bot, reminder.user_id, content[:2000]):
             self._failures.pop((reminder.user_id, reminder.exam_code), None)
             return True
+        await self._failed(reminder, now)
+        return False
+
+    async def _failed(self, reminder: Reminder, now: dt.datetime) -> None:
+        """Release for a later retry with back-off, or give up after the last one."""
         key = (reminder.user_id, reminder.exam_code)
         failures = self._failures.get(key, 0)
         if failures < len(RETRY_DELAYS_SECONDS):
             self._failures[key] = failures + 1
             retry_at = now + dt.timedelta(seconds=RETRY_DELAYS_SECONDS[failures])
-            await bot.db.reminders.release(reminder.user_id, reminder.exam_code, retry_at)
+            await self.bot.db.reminders.release(reminder.user_id, reminder.exam_code, retry_at)
             log.info("Reminder DM to %s failed; retry %d at %s", key[0], failures + 1, retry_at)
         else:
             self._failures.pop(key, None)
             log.info("Reminder DM to %s failed %d times; giving up", key[0], failures + 1)
-        return False
 
 
 def wake_reminders(bot: discord.Client) -> None:

@@ -321,3 +321,26 @@ async def test_should_not_duplicate_and_still_send_pending_after_restart(
         assert [u for u, _ in after.sent] == [2002]
     finally:
         await reopened.close()  # the fixture closes the first one again: safe twice
+
+
+async def test_should_deliver_the_rest_of_the_batch_when_one_reminder_raises(bot, clock):
+    scheduler = await quiet_scheduler(bot)
+    calls: list[int] = []
+
+    async def flaky(client: Any, user_id: int, content: str) -> bool:
+        calls.append(user_id)
+        if user_id == 1001:
+            raise RuntimeError("boom")
+        return True
+
+    scheduler.send = flaky
+    for user in (1001, 2002):
+        await fail_once(bot, user_id=user)
+        await bot.db.reminders.set(user, "AI-103", DUE)
+    clock.now = DUE
+
+    assert await scheduler.run_once() == 1
+    assert sorted(calls) == [1001, 2002]
+    clock.now = DUE + dt.timedelta(seconds=RETRY_DELAYS_SECONDS[0])
+    await scheduler.run_once()
+    assert calls.count(1001) == 2  # released for a retry, not lost
