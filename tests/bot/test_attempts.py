@@ -329,3 +329,17 @@ async def test_user_facing_error_is_the_error_type(bot):
         await cog(bot).log_command.callback(
             cog(bot), interaction, exam="x", date="2026-11-20", result="fail", time=None, score=None
         )
+
+
+async def test_log_command_options_match_the_contract(bot):
+    """Should expose exam/date/result/time/score with choices, ranges and autocomplete."""
+    command = bot.tree.get_command("attempt").get_command("log")
+    params = {p.name: p for p in command.parameters}
+
+    assert list(params) == ["exam", "date", "result", "time", "score"]
+    assert [p.required for p in params.values()] == [True, True, True, False, False]
+    assert params["exam"].autocomplete
+    assert [c.value for c in params["result"].choices] == ["pass", "fail"]
+    assert (params["score"].min_value, params["score"].max_value) == (1, 1000)
+    delete = bot.tree.get_command("attempt").get_command("delete")
+    assert delete.parameters[0].name == "attempt" and delete.parameters[0].autocomplete
