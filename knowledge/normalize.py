@@ -67,6 +67,21 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(ms|msft)\b(?! ?\d)", "microsoft"),
     (r"\bmicro soft\b", "microsoft"),
     (r"\b(exm|examn|eaxm|exma)\b", "exam"),
+    (r"\b(lol|lmao|lmfao|bruh|idk|tbh|btw|ngl)\b", ""),
+    # "hey bot, …" addresses the bot; the rest is the question
+    (r"^(hey|hi|hello|yo|oi|ok|okay|dear)? ?(there )?(exam ?)?bot\b(?= \w)", ""),
+    # ordinals written as digits
+    (r"\b1st\b", "first"),
+    (r"\b2nd\b", "second"),
+    (r"\b3rd\b", "third"),
+    (r"\b4th\b", "fourth"),
+    (r"\b5th\b", "fifth"),
+    (r"\b6th\b", "sixth"),
+    (r"\b7th\b", "seventh"),
+    (r"\b(mcq|mcqs)\b", "multiple choice"),
+    (r"\b(licence|licences|licenses)\b", "license"),
+    (r"\bdrivers?'?s?\b", "driving"),
+    (r"\b(centre|centres|centers)\b", "center"),
     # synonyms: retakes
     (r"\b(take|sit|write|do|try|attempt|book|schedule) (it|the exam|the test|this|that|them|"
      r"the cert exam|an exam|exam|test) (again|a second time|another time|over)\b",
@@ -102,11 +117,14 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(re ?- ?schedule|re ?- ?scheduling|re ?- ?scheduled)\b", "reschedule"),
     (r"\b(vouchers)\b", "voucher"),
     (r"\b(renew|renews|renewing|renewed|renewals)\b", "renewal"),
-    (r"\b(expire|expires|expired|expiring|expiration|expiry|expiries)\b", "expiry"),
+    # Tense matters here: "my cert expired" (already lapsed) is not "when does it expire".
+    (r"\b(expired|lapsed|has run out|have run out|ran out)\b", "expired"),
+    (r"\b(run out|runs out)\b", "expiry"),
+    (r"\b(expire|expires|expiring|expiration|expiry|expiries)\b", "expiry"),
     (r"\b(retire|retires|retired|retiring|retirements|sunset|sunsetting|sunsets|"
      r"discontinued|discontinue|being discontinued|phased out|phase out|deprecated|"
      r"end of life|eol|going away|go away|goes away|being removed|removed|no longer available|"
-     r"shutting down|shut down|ending|being retired)\b", "retirement"),
+     r"shutting down|shut down|ending|being retired|gone|been pulled|pulled)\b", "retirement"),
     (r"\b(price|priced|pricing|fee|fees|costs|costing|charge|charged|pay)\b", "cost"),
     (r"\b(how long|how many days|how many hours|how many weeks)\b", "how long"),
     (r"\b(tests)\b", "test"),
@@ -148,6 +166,10 @@ _STOPWORDS = frozenset(
 # Words that carry meaning for the question even though they are short or common.
 _KEEP = frozenset({"when", "how", "long", "much", "many", "again", "before", "after", "yet",
                    "now", "today", "online", "home", "free", "first", "second", "third"})
+
+# Every word the normaliser treats as grammar rather than content; the matcher's
+# spelling correction may map a typo onto one of these ("waht" → "what").
+FUNCTION_WORDS = _STOPWORDS | _KEEP
 
 _NON_WORD_RE = re.compile(r"[^\w\s\-+#%]")
 _SPACES_RE = re.compile(r"\s+")
