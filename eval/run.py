@@ -177,6 +177,30 @@ def fit(matcher: Matcher, rows: list[Row]) -> tuple[float, ...]:
     return tuple(round(w, 2) for w in weights)
 
 
+def phrasing_cv(kb: KnowledgeBase, folds: int = 5) -> tuple[float, list[tuple[str, str, str]]]:
+    """A development score that never touches ``questions.tsv``: hold out every
+    ``folds``-th phrasing of every entry, build the matcher on the rest, and route the
+    held-out phrasings. Returns (top-1 accuracy, [(expected, got, phrasing)] misses)."""
+    hits, total = 0, 0
+    misses: list[tuple[str, str, str]] = []
+    for fold in range(folds):
+        held: list[tuple[str, str]] = []
+        entries = {}
+        for entry_id, entry in kb.entries.items():
+            keep = tuple(p for i, p in enumerate(entry.phrasings) if i % folds != fold)
+            held += [(entry_id, p) for i, p in enumerate(entry.phrasings) if i % folds == fold]
+            entries[entry_id] = entry.model_copy(update={"phrasings": keep})
+        matcher = Matcher(kb.model_copy(update={"entries": entries}))
+        for expected, phrasing in held:
+            got = matcher.match(phrasing).entry_id
+            total += 1
+            if got == expected:
+                hits += 1
+            else:
+                misses.append((expected, got or NONE, phrasing))
+    return hits / max(total, 1), misses
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.run")
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
@@ -189,7 +213,18 @@ def main(argv: list[str] | None = None) -> int:
         "--hide-confusions", action="append", default=[], choices=("report", "tune"),
         metavar="SPLIT", help="print a split's figures but not its questions (repeatable)",
     )
+    parser.add_argument(
+        "--cv", action="store_true",
+        help="cross-validate on the knowledge base's own phrasings (no eval questions)",
+    )
     args = parser.parse_args(argv)
+    if args.cv:
+        kb = load_knowledge()
+        accuracy, misses = phrasing_cv(kb)
+        print(f"held-out phrasings: top-1 {accuracy:6.1%} ({len(misses)} misses)")
+        for expected, got, phrasing in misses:
+            print(f"    {expected} → {got}: {phrasing}")
+        return 0
     if not args.questions.exists():
         print(f"{args.questions} does not exist yet.", file=sys.stderr)
         return 1

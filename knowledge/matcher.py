@@ -262,6 +262,31 @@ class Matcher:
                 self._autocomplete_owner.append(index)
                 self._autocomplete_primary.append(text is normalized[0] or text in keywords)
         self._text_words = [frozenset(t.split()) for t in self._texts]
+        # Per entry, for the fuzzy pass: texts with their words sorted (token_sort_ratio is
+        # fuzz.ratio of token-sorted strings, so sort once here), the owner repeated, and
+        # which of its texts hold each word.
+        self._entry_sorted: list[tuple[str, ...]] = []
+        self._entry_owner: list[tuple[int, ...]] = []
+        self._entry_word_texts: list[dict[str, tuple[int, ...]]] = []
+        self._text_sizes: list[tuple[int, ...]] = []
+        for index, item in enumerate(self._items):
+            self._entry_sorted.append(tuple(" ".join(sorted(t.split())) for t in item.texts))
+            self._entry_owner.append((index,) * len(item.texts))
+            self._text_sizes.append(tuple(max(len(set(t.split())), 1) for t in item.texts))
+            holders: dict[str, list[int]] = defaultdict(list)
+            for offset, text in enumerate(item.texts):
+                for word in dict.fromkeys(text.split()):
+                    holders[word].append(offset)
+            self._entry_word_texts.append({w: tuple(o) for w, o in holders.items()})
+        # Keyword phrases → entries holding them, looked up by the question's n-grams.
+        self._keyword_entries: dict[str, set[int]] = defaultdict(set)
+        self._keyword_max_words = 1
+        for index, item in enumerate(self._items):
+            for keyword in item.keywords:
+                if keyword:
+                    self._keyword_entries[keyword].add(index)
+                    self._keyword_max_words = max(self._keyword_max_words,
+                                                  len(keyword.split()))
         if len(self._autocomplete_texts) > AUTOCOMPLETE_MAX_TEXTS:
             # Big knowledge bases: titles and keywords only, to stay fast while typing.
             keep = [i for i, p in enumerate(self._autocomplete_primary) if p]
@@ -391,35 +416,67 @@ class Matcher:
             result[index] = (scores[index] + extra) / total
         return result
 
+    def _keyword_hits(self, normalized: str) -> set[int]:
+        """Entries with a keyword phrase that appears word for word in the question."""
+        words = normalized.split()
+        found: set[int] = set()
+        table = self._keyword_entries
+        for start in range(len(words)):
+            for end in range(start + 1, min(start + self._keyword_max_words, len(words)) + 1):
+                entries = table.get(" ".join(words[start:end]))
+                if entries:
+                    found |= entries
+        return found
+
     def _fuzzy(
         self, query: str, query_set: set[str], shortlist: list[int], multi: bool
     ) -> dict[int, float]:
         """Best fuzzy similarity of the question to each shortlisted entry's texts:
         the mean of token_sort_ratio and a token_set_ratio discounted by how much of the
         text the question covers (token_set_ratio alone gives 100 to any subset, so
-        "exam" would match everything)."""
-        positions: list[int] = []
+        "exam" would match everything).
+
+        token_sort_ratio runs as fuzz.ratio on texts sorted at construction; the
+        token_set_ratio pass only sees texts sharing a word with the question (for the
+        others it equals the token_sort_ratio of the de-duplicated words, and the
+        coverage discount halves it)."""
+        choices: list[str] = []
+        owners: list[int] = []
         for index in shortlist:
-            start = self._first_text[index]
-            positions.extend(range(start, start + len(self._items[index].texts)))
-        texts = [self._texts[p] for p in positions]
+            choices.extend(self._entry_sorted[index])
+            owners.extend(self._entry_owner[index])
+        sorted_query = " ".join(sorted(query.split()))
+        sort_scores = process.extract(sorted_query, choices, scorer=fuzz.ratio, limit=None)
         best_sort: dict[int, float] = {}
-        for _, score, i in process.extract(query, texts, scorer=fuzz.token_sort_ratio,
-                                           limit=None):
-            owner = self._owner[positions[i]]
-            if score > best_sort.get(owner, -1.0):
+        for _, score, i in sort_scores:  # best first: the first score per owner wins
+            owner = owners[i]
+            if owner not in best_sort:
                 best_sort[owner] = score
         if not multi:
             return {owner: score / 100 for owner, score in best_sort.items()}
         best_set: dict[int, float] = {}
-        for _, score, i in process.extract(query, texts, scorer=fuzz.token_set_ratio,
-                                           limit=None, score_cutoff=40):
-            position = positions[i]
-            owner = self._owner[position]
-            if score <= best_set.get(owner, 0.0):
-                continue
-            words = self._text_words[position]
-            share = len(words & query_set) / max(len(words), 1)
+        for _, score, i in sort_scores:
+            if score < 40:
+                break
+            owner = owners[i]
+            if owner not in best_set:
+                best_set[owner] = 0.5 * score  # no shared word: share 0
+        set_texts: list[str] = []
+        set_meta: list[tuple[int, float]] = []  # owner, share of the text's words asked
+        for index in shortlist:
+            holders = self._entry_word_texts[index]
+            hits: dict[int, int] = defaultdict(int)
+            for word in query_set:
+                for offset in holders.get(word, ()):
+                    hits[offset] += 1
+            texts = self._items[index].texts
+            for offset, shared in hits.items():
+                set_texts.append(texts[offset])
+                set_meta.append((index, shared / self._text_sizes[index][offset]))
+        for _, score, i in process.extract(
+            query, set_texts, scorer=fuzz.token_set_ratio, limit=None, score_cutoff=40
+        ):
+            owner, share = set_meta[i]
             adjusted = score * (0.5 + 0.5 * share)
             if adjusted > best_set.get(owner, 0.0):
                 best_set[owner] = adjusted
@@ -458,13 +515,13 @@ class Matcher:
         personal = is_personal_timing(normalized)
         first_person = bool(_FIRST_PERSON.search(normalized))
         fuzzy_by_entry = self._fuzzy(query, set(tokens), shortlist, multi)
-        padded = f" {normalized} "
+        keyword_hits = self._keyword_hits(normalized)
         scored: list[Candidate] = []
         for index in shortlist:
             item = self._items[index]
             fuzzy = fuzzy_by_entry.get(index, 0.0)
             score = 0.6 * fuzzy + 0.4 * coverage[index]
-            if any(k and f" {k} " in padded for k in item.keywords):
+            if index in keyword_hits:
                 score += 0.05
             if codes and item.codes:
                 score += 0.03 if codes & item.codes else -0.03
