@@ -1,0 +1,63 @@
+"""Run the unmodified bot against the loopback fake of Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import discord
+import pytest
+import yarl
+
+from bot.client import ExamBot
+from bot.config import Settings
+from bot.knowledge_state import KnowledgeState
+from bot.storage import Database
+from tests.e2e.fake_discord import FakeDiscord
+
+NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    fake = FakeDiscord()
+    await fake.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", f"{fake.base_url}/api/v10")
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket,
+        "DEFAULT_GATEWAY",
+        yarl.URL(f"ws://{fake.base_url.removeprefix('http://')}/gateway"),
+    )
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+@pytest.fixture
+async def running_bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[ExamBot]:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        discord_token="fake-token-never-shown",  # type: ignore[arg-type]
+        database_path=tmp_path / "bot.db",
+        free_text_cooldown_seconds=0,
+    )
+    db = await Database.open(settings.database_path)
+    bot = ExamBot(settings=settings, db=db, knowledge=KnowledgeState.load(), clock=lambda: NOW)
+    task = asyncio.create_task(bot.start("fake-token-never-shown"))
+    ready = asyncio.create_task(bot.wait_until_ready())
+    try:
+        await asyncio.wait({task, ready}, timeout=20, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            raise RuntimeError("the bot stopped during start-up") from task.exception()
+        assert ready.done(), "the bot did not become ready"
+        yield bot
+    finally:
+        ready.cancel()
+        await bot.close()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(task, 5)
+        await db.close()
