@@ -114,6 +114,7 @@ class FakeDiscord:
 
     async def wait_for(self, predicate: Any, timeout: float = 10.0) -> Any:
         """Wait until ``predicate()`` returns something truthy, and return it."""
+
         async def _wait() -> Any:
             async with self._changed:
                 while not (result := predicate()):
@@ -241,7 +242,13 @@ class FakeDiscord:
         elif parts[0] == "applications" and parts[-1] == "commands" and method == "PUT":
             # Discord answers with every field filled in, e.g. "" descriptions on menus.
             commands = [
-                {"description": "", **c, "id": snowflake(), "application_id": str(APP_ID), "version": "1"}
+                {
+                    "description": "",
+                    **c,
+                    "id": snowflake(),
+                    "application_id": str(APP_ID),
+                    "version": "1",
+                }
                 for c in payload  # type: ignore[union-attr]
             ]
             self.synced_commands = commands
@@ -295,7 +302,12 @@ class FakeDiscord:
             "type": 2,
             "token": f"token-{snowflake()}",
             "version": 1,
-            "data": {"id": self.command_id(name), "name": name, "type": 1, "options": options or []},
+            "data": {
+                "id": self.command_id(name),
+                "name": name,
+                "type": 1,
+                "options": options or [],
+            },
             "channel_id": snowflake(),
             "locale": "en-US",
             "app_permissions": "0",

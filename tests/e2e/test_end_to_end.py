@@ -37,7 +37,17 @@ async def test_should_log_in_and_sync_the_contracted_commands(
     running_bot: ExamBot, fake_discord: FakeDiscord
 ) -> None:
     names = {c["name"] for c in fake_discord.synced_commands}
-    assert {"ask", "attempt", "eligibility", "remind", "exam", "settings", "mydata", "help", "kb"} <= names
+    assert {
+        "ask",
+        "attempt",
+        "eligibility",
+        "remind",
+        "exam",
+        "settings",
+        "mydata",
+        "help",
+        "kb",
+    } <= names
     assert "Ask the exam bot" in names
     assert fake_discord.identifies == 1
 
@@ -95,7 +105,9 @@ async def test_should_answer_a_direct_message_and_ignore_its_own(
     running_bot: ExamBot, fake_discord: FakeDiscord
 ) -> None:
     before = len(fake_discord.sent)
-    await fake_discord.dispatch("MESSAGE_CREATE", fake_discord.dm_message("is there a refund if i fail?", user_id=MEMBER))
+    await fake_discord.dispatch(
+        "MESSAGE_CREATE", fake_discord.dm_message("is there a refund if i fail?", user_id=MEMBER)
+    )
     replies = await fake_discord.wait_for(lambda: _sent_after(fake_discord, before, "message:"))
     assert replies[0].route == f"message:{MEMBER + 1}"
     assert replies[0].payload.get("allowed_mentions", {}).get("parse") == []
