@@ -11,9 +11,8 @@ import benchmarks
 
 
 def main() -> int:
-    names = sorted(
-        info.name for info in pkgutil.iter_modules(benchmarks.__path__) if info.name.startswith("bench_")
-    )
+    modules = pkgutil.iter_modules(benchmarks.__path__)
+    names = sorted(info.name for info in modules if info.name.startswith("bench_"))
     for name in names:
         print(f"\n=== {name} ===", flush=True)
         started = time.perf_counter()

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from knowledge.models import Exam, FaqEntry, KnowledgeBase, Policy
+from knowledge.models import MAX_ANSWER_CHARS, Exam, FaqEntry, KnowledgeBase, Policy
 from knowledge.templating import UnknownPlaceholderError, render
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -169,10 +169,9 @@ def _cross_check(kb: KnowledgeBase, files: dict[str, str], problems: list[Proble
                     Problem(file, entry.id, "answer", f"malformed placeholder {stray.group(0)}")
                 )
                 break
-            if len(text) > 1000:
-                problems.append(
-                    Problem(file, entry.id, "answer", f"{len(text)} characters once filled (max 1000)")
-                )
+            if len(text) > MAX_ANSWER_CHARS:
+                message = f"{len(text)} characters once filled (max {MAX_ANSWER_CHARS})"
+                problems.append(Problem(file, entry.id, "answer", message))
                 break
 
 
