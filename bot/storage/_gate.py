@@ -34,15 +34,18 @@ class Gate:
         waits up to ``busy_timeout`` at BEGIN. ``immediate=False`` gives a read snapshot.
         """
         async with self.lock:
-            await self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN DEFERRED")
             try:
+                # BEGIN is inside the try: a task cancelled while awaiting it has still
+                # queued it on aiosqlite's thread, and must not leave the shared
+                # connection inside a transaction.
+                await self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN DEFERRED")
                 yield self.conn
                 await self.conn.commit()
             except BaseException:
-                # Also covers a failed COMMIT, which would otherwise leave the transaction
-                # open and make every later BEGIN fail.
-                if self.conn.in_transaction:
-                    await self.conn.rollback()
+                # Unconditional: aiosqlite runs statements in order on its thread, so this
+                # ROLLBACK lands after a still-pending BEGIN (and is a no-op without a
+                # transaction). Also covers a failed COMMIT.
+                await self.conn.rollback()
                 raise
 
     @asynccontextmanager
