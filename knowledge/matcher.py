@@ -43,6 +43,13 @@ MIN_INFORMATION = 0.15
 # Entries re-scored with the fuzzy scorers after the inverted-index pass.
 SHORTLIST = 12
 
+# Raw score = FUZZY_WEIGHT × fuzzy similarity + (1 - FUZZY_WEIGHT) × IDF coverage, plus
+# small bonuses: a keyword phrase said word for word, the exam code asked about.
+FUZZY_WEIGHT = 0.6
+KEYWORD_BONUS = 0.05
+CODE_BONUS = 0.03
+CODE_PENALTY = 0.03
+
 # Logistic calibration of (top score, margin over the runner-up, information) →
 # P(correct); fitted on the tune split by ``python -m eval.run --fit``.
 CALIBRATION = (-1.85, 5.54, 3.26, -0.25)  # bias, top, margin, information
@@ -520,11 +527,11 @@ class Matcher:
         for index in shortlist:
             item = self._items[index]
             fuzzy = fuzzy_by_entry.get(index, 0.0)
-            score = 0.6 * fuzzy + 0.4 * coverage[index]
+            score = FUZZY_WEIGHT * fuzzy + (1 - FUZZY_WEIGHT) * coverage[index]
             if index in keyword_hits:
-                score += 0.05
+                score += KEYWORD_BONUS
             if codes and item.codes:
-                score += 0.03 if codes & item.codes else -0.03
+                score += CODE_BONUS if codes & item.codes else -CODE_PENALTY
             if item.entry.personal:
                 if personal:
                     score += 0.15
