@@ -1,4 +1,4 @@
-"""``/settings timezone``: the zone in which a member's dates and times are read."""
+"""``/settings timezone:<zone>``: the zone in which a member's dates and times are read."""
 
 from __future__ import annotations
 
@@ -76,17 +76,15 @@ def resolve_timezone(name: str) -> str:
 class SettingsCog(commands.Cog, name="Settings"):
     """Per-member settings."""
 
-    # A group, so more settings can join later; the option keeps the contracted name,
-    # giving ``/settings timezone timezone:Europe/Paris``.
-    settings = app_commands.Group(name="settings", description="Your personal settings")
-
     def __init__(self, bot: ExamBot) -> None:
         self.bot = bot
 
-    @settings.command(name="timezone")
+    # The contract is ``/settings timezone:<IANA name>``: one command whose option is the
+    # setting, so a member types a single word before picking their zone.
+    @app_commands.command(name="settings")
     @app_commands.describe(timezone="Your IANA time zone, like Europe/Paris (default UTC)")
     async def timezone_command(self, interaction: discord.Interaction, timezone: str) -> None:
-        """Set the time zone in which you give exam dates and times."""
+        """Your settings: the time zone in which you give exam dates and times."""
         canonical = resolve_timezone(timezone)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.bot.db.settings.set_timezone(interaction.user.id, canonical)

@@ -18,7 +18,7 @@ EXPECTED_SLASH = {
     "attempt delete",
     "eligibility",
     "remind",
-    "settings timezone",
+    "settings",
     "mydata export",
     "mydata forget",
 }
