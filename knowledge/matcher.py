@@ -96,6 +96,12 @@ _REFUNDS = re.compile(
     r"microsoft 365 subscription|copilot pro|onedrive|skype|minecraft|azure credits?|"
     r"credits|billing|invoice|azure (bill|account|spend))\b"
 )
+# The study group's own life: events, calls, the Discord server.
+_COMMUNITY = re.compile(
+    r"\b((server|discord|community|group) (event|events|meetup|call|calls|session|"
+    r"sessions|invite|link|role|roles|emoji)|study (session|sessions|call|buddy|buddies)|"
+    r"voice (channel|chat|call)|event (start|starts|time)|meetup)\b"
+)
 # Careers and CVs: worth asking the group, not the policy bot.
 _CAREER = re.compile(
     r"\b((my|a|the) (resume|cv)|resume review|cv review|cover letter|job interviews?|"
@@ -135,7 +141,7 @@ _PERSONAL_TIMING = re.compile(
     r"my (next attempt|next retake|retake date|eligibility|waiting period|cooldown)|"
     r"i (failed|took|sat|attempted|did)\b.*\b(yesterday|today|last|ago|on|this|"
     r"this morning)|how long (until|till|before) i can|how long do i still|"
-    r"(yet|now)\?*$)"
+    r"\b(retake|take|sit|book|rebook|try|eligible|allowed|able)\b.*\b(yet|now)\?*$)"
 )
 
 
@@ -191,6 +197,8 @@ def out_of_scope_reason(question: str) -> str | None:
         return "not a certification exam"
     if _REFUNDS.search(lowered) and not has_exam_context:
         return "not an exam purchase"
+    if _COMMUNITY.search(lowered) and not has_exam_context:
+        return "about the study group, not exam policy"
     if _CAREER.search(lowered) and not has_exam_context:
         return "a career question"
     if _TECH_HOWTO.search(lowered) and not has_exam_context:
