@@ -18,9 +18,12 @@ The policy, as computed here (numbers are the ``Policy`` fields):
 Readings of what the policy leaves open (stated in the explanations when they apply):
 
 * the first attempt at or after a window's end opens a new window, numbered from 1;
-* after the last allowed attempt of a window, the wait is the window's end or the
-  later-failure wait, whichever ends later (the two only differ when that attempt was
-  taken less than the later-failure wait before the window's end).
+* a 2nd–4th attempt's later-failure wait still applies when it runs past the window's
+  end (the next attempt then opens a new window).
+
+After the last allowed attempt of a window the policy is explicit: eligible again when
+the window ends, 12 months after the first attempt, even if that attempt was taken less
+than a later-failure wait before then.
 
 All computation is in UTC; inputs may carry any offset but must be aware.
 """
@@ -235,8 +238,7 @@ def _next_allowed(
 ) -> tuple[dt.datetime, str]:
     """When the wait after a failed attempt (``number`` in its window) ends, and why."""
     if number >= policy.max_attempts_per_window:
-        later = taken + dt.timedelta(days=policy.later_failure_wait_days)
-        return (later if later > window_ends else window_ends), RULE_ATTEMPT_LIMIT
+        return window_ends, RULE_ATTEMPT_LIMIT
     if number == 1:
         return taken + dt.timedelta(hours=policy.first_failure_wait_hours), RULE_FIRST_WAIT
     return taken + dt.timedelta(days=policy.later_failure_wait_days), RULE_LATER_WAIT
@@ -426,11 +428,6 @@ def _wait_reason(state: _Walk, policy: Policy) -> str:
     )
     if state.window_ends.day != state.window_start.day:
         text += " (that date doesn't exist that year, so the last day of the month)"
-    if state.earliest > state.window_ends:
-        text += (
-            f", and at least {_plural(policy.later_failure_wait_days, 'day')} after your last "
-            f"attempt (on {last}), which is later"
-        )
     return text + "."
 
 

@@ -239,11 +239,21 @@ CASES = {
         None,
     ),
     "5th-attempt-close-to-window-end": Case(
-        # Reading: after the 5th, the later-failure wait still applies if it ends later.
+        # The policy: after the 5th, eligible again 12 months after the first attempt,
+        # even when that is sooner than a later-failure wait would be.
+        [*fails(chain(LIMIT - 1)), fail(WINDOW_END - SECOND)],
+        WINDOW_END - SECOND,
+        Status.LIMIT_REACHED,
+        WINDOW_END,
+        LIMIT,
+        "attempt-limit",
+        T0,
+    ),
+    "5th-attempt-close-to-window-end-at-window-end": Case(
         [*fails(chain(LIMIT - 1)), fail(WINDOW_END - SECOND)],
         WINDOW_END,
-        Status.LIMIT_REACHED,
-        WINDOW_END - SECOND + LATER_WAIT,
+        Status.ELIGIBLE,
+        WINDOW_END,
         0,
         "attempt-limit",
         None,
