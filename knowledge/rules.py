@@ -30,7 +30,6 @@ All computation is in UTC; inputs may carry any offset but must be aware.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from bisect import bisect_left
 from collections.abc import Iterable
@@ -138,10 +137,18 @@ RULE_NO_ATTEMPTS = "no-attempts"
 
 # --------------------------------------------------------------------------- helpers
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
 
 def add_months(moment: dt.datetime, months: int) -> dt.datetime:
     """``moment`` plus calendar ``months`` (may be negative), same wall-clock time and
     tzinfo, the day clamped to the target month's last day (31 Jan + 1 → 28/29 Feb)."""
+    if months % 12 == 0 and not (moment.month == 2 and moment.day == 29):
+        # Whole years (the policy's 12-month window): only the year changes.
+        year = moment.year + months // 12
+        if not dt.MINYEAR <= year <= dt.MAXYEAR:
+            raise OverflowError(f"{months} months from {moment.isoformat()} is out of range")
+        return moment.replace(year=year)
     month0 = moment.month - 1 + months
     year = moment.year + month0 // 12
     month = month0 % 12 + 1
@@ -149,7 +156,11 @@ def add_months(moment: dt.datetime, months: int) -> dt.datetime:
         raise OverflowError(f"{months} months from {moment.isoformat()} is out of range")
     day = moment.day
     if day > 28:
-        day = min(day, calendar.monthrange(year, month)[1])
+        # A table beats calendar.monthrange here: this runs once per window walked.
+        last = _MONTH_DAYS[month - 1]
+        if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+            last = 29
+        day = last if day > last else day
     # The constructor is markedly faster than ``replace`` (this runs once per window).
     return dt.datetime(
         year,
