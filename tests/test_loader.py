@@ -1,0 +1,168 @@
+"""Knowledge loading is all-or-nothing, and every problem names its file, entry and field."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from knowledge.loader import DATA_DIR, KnowledgeError, load_knowledge
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A private copy of the shipped knowledge files, safe to break."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA_DIR, target)
+    return target
+
+
+def _edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not found in {path.name}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def _problems(data_dir: Path) -> list[str]:
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(data_dir)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_should_load_the_shipped_knowledge_files() -> None:
+    kb = load_knowledge()
+
+    assert kb.exams["AI-102"].successor == "AI-103"
+    assert kb.policy.first_failure_wait_hours == 24
+    assert "passing-score" in kb.entries
+
+
+def test_should_store_retirement_instants_in_utc() -> None:
+    retires = load_knowledge().exams["AI-102"].retires_at
+
+    assert retires is not None
+    assert retires.utcoffset() is not None and retires.utcoffset().total_seconds() == 0
+    # 30 June 2026, 23:59 US Central (CDT, UTC-5) is 1 July, 04:59 UTC.
+    assert retires.isoformat() == "2026-07-01T04:59:00+00:00"
+
+
+def test_should_name_file_entry_and_field_for_a_duplicate_id(data_dir: Path) -> None:
+    extra = (data_dir / "faq" / "scoring.toml").read_text(encoding="utf-8")
+    start = extra.index("[[entry]]")
+    first_entry = extra[start : extra.index("[[entry]]", start + 1)]
+    (data_dir / "faq" / "zz-copy.toml").write_text(first_entry, encoding="utf-8")
+
+    problems = _problems(data_dir)
+
+    assert any(
+        p.startswith("faq/zz-copy.toml [passing-score] id: duplicate id") for p in problems
+    ), problems
+
+
+def test_should_name_an_unknown_related_id(data_dir: Path) -> None:
+    _edit(data_dir / "faq" / "scoring.toml", 'related = ["', 'related = ["no-such-entry", "')
+
+    problems = _problems(data_dir)
+
+    assert any(
+        re.match(r"faq/scoring\.toml \[[a-z-]+\] related: unknown entry id 'no-such-entry'", p)
+        for p in problems
+    ), problems
+
+
+def test_should_name_an_unknown_placeholder(data_dir: Path) -> None:
+    _edit(data_dir / "faq" / "scoring.toml", "{policy.passing_score}", "{policy.pass_mark}")
+
+    problems = _problems(data_dir)
+
+    assert any("answer: unknown placeholder {policy.pass_mark}" in p for p in problems), problems
+
+
+def test_should_name_a_misspelled_placeholder_namespace(data_dir: Path) -> None:
+    _edit(data_dir / "faq" / "scoring.toml", "{policy.passing_score}", "{polcy.passing_score}")
+
+    problems = _problems(data_dir)
+
+    assert any("malformed placeholder {polcy.passing_score}" in p for p in problems), problems
+
+
+def test_should_name_an_entry_without_sources(data_dir: Path) -> None:
+    path = data_dir / "faq" / "scoring.toml"
+    text = path.read_text(encoding="utf-8")
+    # Drop every source table of the file: each entry now has none.
+    path.write_text(re.sub(r"\[\[entry\.sources\]\][^\[]*", "", text), encoding="utf-8")
+
+    problems = _problems(data_dir)
+
+    assert any(re.match(r"faq/scoring\.toml \[[a-z-]+\] sources: ", p) for p in problems), problems
+
+
+def test_should_name_a_bad_date(data_dir: Path) -> None:
+    _edit(
+        data_dir / "exams.toml",
+        "retires_at = 2026-06-30T23:59:00-05:00",
+        "retires_at = 2026-06-30T23:59:00",
+    )
+
+    problems = _problems(data_dir)
+
+    # A naive retirement instant is refused: it would be ambiguous across time zones.
+    assert any(re.match(r"exams\.toml \[[A-Z]+-\d{3}\] retires_at: ", p) for p in problems), (
+        problems
+    )
+
+
+def test_should_name_a_malformed_toml_file(data_dir: Path) -> None:
+    (data_dir / "policy.toml").write_text("first_failure_wait_hours = = 24\n", encoding="utf-8")
+
+    problems = _problems(data_dir)
+
+    assert problems[0].startswith("policy.toml: cannot be read")
+
+
+def test_should_refuse_a_policy_number_that_makes_no_sense(data_dir: Path) -> None:
+    _edit(data_dir / "policy.toml", "later_failure_wait_days = 14", "later_failure_wait_days = 0")
+
+    assert any(p.startswith("policy.toml later_failure_wait_days: ") for p in _problems(data_dir))
+
+
+def test_should_refuse_an_uncatalogued_successor(data_dir: Path) -> None:
+    _edit(data_dir / "exams.toml", 'successor = "AI-103"', 'successor = "ZZ-999"')
+
+    assert "exams.toml [AI-102] successor: ZZ-999 is not catalogued" in _problems(data_dir)
+
+
+def test_kb_check_should_exit_non_zero_and_list_problems(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _edit(data_dir / "faq" / "scoring.toml", "{policy.passing_score}", "{policy.nope}")
+
+    status = main(["kb", "check", "--data-dir", str(data_dir)])
+
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "faq/scoring.toml [passing-score] answer: unknown placeholder {policy.nope}" in err
+    assert "Traceback" not in err
+
+
+def test_kb_check_should_pass_on_the_shipped_files(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kb", "check"]) == 0
+    assert capsys.readouterr().out.startswith("OK: ")
+
+
+def test_kb_dump_should_print_catalog_policy_and_entries(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["kb", "dump", "--json"]) == 0
+
+    document = json.loads(capsys.readouterr().out)
+    exams = {exam["code"]: exam for exam in document["exams"]}
+    assert exams["AI-102"]["retires_at"] == "2026-07-01T04:59:00Z"
+    assert exams["AI-103"]["retires_at"] is None
+    assert document["policy"]["later_failure_wait_days"] == 14
+    entries = {entry["id"]: entry for entry in document["entries"]}
+    assert len(entries["retake-first-wait"]["phrasings"]) >= 8
