@@ -59,12 +59,12 @@ class KnowledgeError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
+def _read_toml(path: Path, label: str, problems: list[Problem]) -> dict[str, Any] | None:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        problems.append(Problem(path.name, None, None, f"cannot be read: {exc}"))
+        problems.append(Problem(label, None, None, f"cannot be read: {exc}"))
         return None
 
 
@@ -91,12 +91,12 @@ def _parse(
 
 
 def _load_policy(data_dir: Path, problems: list[Problem]) -> Policy | None:
-    raw = _read_toml(data_dir / "policy.toml", problems)
+    raw = _read_toml(data_dir / "policy.toml", "policy.toml", problems)
     return None if raw is None else _parse(Policy, raw, "policy.toml", None, problems)
 
 
 def _load_exams(data_dir: Path, problems: list[Problem]) -> dict[str, Exam]:
-    raw = _read_toml(data_dir / "exams.toml", problems)
+    raw = _read_toml(data_dir / "exams.toml", "exams.toml", problems)
     exams: dict[str, Exam] = {}
     if raw is None:
         return exams
@@ -125,7 +125,7 @@ def _load_entries(
         problems.append(Problem("faq/", None, None, "no FAQ files found"))
     for path in paths:
         name = f"faq/{path.name}"
-        raw = _read_toml(path, problems)
+        raw = _read_toml(path, name, problems)
         if raw is None:
             continue
         for index, item in enumerate(raw.get("entry", [])):

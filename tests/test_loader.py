@@ -52,8 +52,8 @@ def test_should_store_retirement_instants_in_utc() -> None:
 
 def test_should_name_file_entry_and_field_for_a_duplicate_id(data_dir: Path) -> None:
     extra = (data_dir / "faq" / "scoring.toml").read_text(encoding="utf-8")
-    start = extra.index("[[entry]]")
-    first_entry = extra[start : extra.index("[[entry]]", start + 1)]
+    start = extra.index("\n[[entry]]\n")
+    first_entry = extra[start : extra.index("\n[[entry]]\n", start + 1)]
     (data_dir / "faq" / "zz-copy.toml").write_text(first_entry, encoding="utf-8")
 
     problems = _problems(data_dir)
@@ -122,6 +122,12 @@ def test_should_name_a_malformed_toml_file(data_dir: Path) -> None:
     problems = _problems(data_dir)
 
     assert problems[0].startswith("policy.toml: cannot be read")
+
+
+def test_should_name_a_malformed_faq_file_with_its_folder(data_dir: Path) -> None:
+    (data_dir / "faq" / "broken.toml").write_text("[[entry]\n", encoding="utf-8")
+
+    assert _problems(data_dir)[0].startswith("faq/broken.toml: cannot be read")
 
 
 def test_should_refuse_a_policy_number_that_makes_no_sense(data_dir: Path) -> None:
