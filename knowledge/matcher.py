@@ -20,6 +20,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -40,6 +41,8 @@ AUTOCOMPLETE_MAX_TEXTS = 5000
 # A question must carry at least this much information (IDF mass of its known words,
 # in units of the rarest word) to be answered rather than asked back.
 MIN_INFORMATION = 0.15
+# Questions whose scores are kept (oldest dropped first).
+SCORE_CACHE_SIZE = 2048
 # Entries re-scored with the fuzzy scorers after the inverted-index pass.
 SHORTLIST = 12
 
@@ -248,14 +251,11 @@ class Matcher:
         self._kb = kb
         self._items: list[_Indexed] = []
         self._postings: dict[str, list[int]] = defaultdict(list)
-        # flat lists for the fuzzy pass: every content string and the entry it belongs to
-        self._texts: list[str] = []
-        self._owner: list[int] = []
-        self._first_text: list[int] = []
         self._autocomplete_texts: list[str] = []
         self._autocomplete_owner: list[int] = []
         self._autocomplete_primary: list[bool] = []
         self._vocabs: list[frozenset[str]] = []
+        word_counts: dict[str, int] = defaultdict(int)
         for index, entry in enumerate(kb.entries.values()):
             sources = [entry.question, *entry.phrasings]
             normalized = [normalize(s) for s in sources]
@@ -263,11 +263,11 @@ class Matcher:
             texts = [" ".join(content_tokens(n)) for n in normalized + keywords]
             texts = [t for t in dict.fromkeys(texts) if t]
             codes = frozenset(entry.exams) | {c for n in normalized for c in exam_codes(n)}
+            for text in (*normalized, *keywords):
+                for word in text.split():
+                    if word.isalpha():
+                        word_counts[word] += 1
             self._items.append(_Indexed(entry, texts, keywords, codes))
-            self._first_text.append(len(self._texts))
-            for text in texts:
-                self._texts.append(text)
-                self._owner.append(index)
             vocab = frozenset(t for text in texts for t in text.split())
             self._vocabs.append(vocab)
             for token in vocab:
@@ -276,22 +276,19 @@ class Matcher:
                 self._autocomplete_texts.append(text)
                 self._autocomplete_owner.append(index)
                 self._autocomplete_primary.append(text is normalized[0] or text in keywords)
-        self._text_words = [frozenset(t.split()) for t in self._texts]
         # Per entry, for the fuzzy pass: texts with their words sorted (token_sort_ratio is
-        # fuzz.ratio of token-sorted strings, so sort once here), the owner repeated, and
-        # which of its texts hold each word.
+        # fuzz.ratio of token-sorted strings, so sort once here), how many distinct words
+        # each text has, and which of its texts hold each word.
         self._entry_sorted: list[tuple[str, ...]] = []
-        self._entry_owner: list[tuple[int, ...]] = []
         self._entry_word_texts: list[dict[str, tuple[int, ...]]] = []
         self._text_sizes: list[tuple[int, ...]] = []
-        for index, item in enumerate(self._items):
+        for item in self._items:
             self._entry_sorted.append(tuple(" ".join(sorted(t.split())) for t in item.texts))
-            self._entry_owner.append((index,) * len(item.texts))
             self._text_sizes.append(tuple(max(len(set(t.split())), 1) for t in item.texts))
             holders: dict[str, list[int]] = defaultdict(list)
             for offset, text in enumerate(item.texts):
                 for word in dict.fromkeys(text.split()):
-                    holders[word].append(offset)
+                    holders[sys.intern(word)].append(offset)
             self._entry_word_texts.append({w: tuple(o) for w, o in holders.items()})
         # Keyword phrases → entries holding them, looked up by the question's n-grams.
         self._keyword_entries: dict[str, set[int]] = defaultdict(set)
@@ -315,15 +312,9 @@ class Matcher:
         self._max_idf = math.log((count + 1) / 0.5)
         self._vocab = sorted(self._postings)
         self._spell_cache: dict[str, str] = {}
+        self._score_cache: dict[str, tuple[tuple[Candidate, ...], _Signals]] = {}
         # Unstemmed words of the knowledge base (and grammar words), for correcting typos
         # before stemming; more frequent words win ties.
-        word_counts: dict[str, int] = defaultdict(int)
-        for item in self._items:
-            for text in (normalize(item.entry.question), *item.keywords,
-                         *(normalize(p) for p in item.entry.phrasings)):
-                for word in text.split():
-                    if word.isalpha():
-                        word_counts[word] += 1
         # Grammar words are known but never targets: "life" must not become "like".
         for word in FUNCTION_WORDS:
             word_counts.pop(word, None)
@@ -458,24 +449,23 @@ class Matcher:
         choices: list[str] = []
         owners: list[int] = []
         for index in shortlist:
-            choices.extend(self._entry_sorted[index])
-            owners.extend(self._entry_owner[index])
+            sorted_texts = self._entry_sorted[index]
+            choices.extend(sorted_texts)
+            owners.extend([index] * len(sorted_texts))
         sorted_query = " ".join(sorted(query.split()))
         sort_scores = process.extract(sorted_query, choices, scorer=fuzz.ratio, limit=None)
+        wanted = len(shortlist)
         best_sort: dict[int, float] = {}
         for _, score, i in sort_scores:  # best first: the first score per owner wins
             owner = owners[i]
             if owner not in best_sort:
                 best_sort[owner] = score
+                if len(best_sort) == wanted:
+                    break
         if not multi:
             return {owner: score / 100 for owner, score in best_sort.items()}
-        best_set: dict[int, float] = {}
-        for _, score, i in sort_scores:
-            if score < 40:
-                break
-            owner = owners[i]
-            if owner not in best_set:
-                best_set[owner] = 0.5 * score  # no shared word: share 0
+        # No shared word: token_set_ratio is the token_sort_ratio, halved by the discount.
+        best_set = {owner: 0.5 * score for owner, score in best_sort.items() if score >= 40}
         set_texts: list[str] = []
         set_meta: list[tuple[int, float]] = []  # owner, share of the text's words asked
         for index in shortlist:
@@ -502,7 +492,18 @@ class Matcher:
 
     def _score(self, question: str) -> tuple[list[Candidate], _Signals]:
         """Every plausible entry with its raw (unclamped) score, best first, and the
-        question-level signals the calibration uses."""
+        question-level signals the calibration uses. Scoring is pure, so recent
+        questions are answered from a small cache (members ask the same things)."""
+        cached = self._score_cache.get(question)
+        if cached is None:
+            cached = self._score_uncached(question)
+            if len(self._score_cache) >= SCORE_CACHE_SIZE:
+                del self._score_cache[next(iter(self._score_cache))]  # oldest first
+            self._score_cache[question] = cached
+        candidates, signals = cached
+        return list(candidates), signals
+
+    def _score_uncached(self, question: str) -> tuple[tuple[Candidate, ...], _Signals]:
         normalized = normalize(question)
         respelt, fixed = self._respell(normalized)
         if respelt != normalized:
@@ -511,7 +512,7 @@ class Matcher:
         tokens, corrected = self._query_tokens(normalized)
         corrected += fixed
         if not tokens:
-            return [], _Signals(0.0, 0.0)
+            return (), _Signals(0.0, 0.0)
         total = sum(self._idf.get(t, self._max_idf) for t in tokens)
         known = sum(self._idf[t] for t in tokens if t in self._idf)
         # A word that had to be re-spelt is only half trusted.
@@ -522,7 +523,7 @@ class Matcher:
         )
         coverage = self._coverage(tokens)
         if not coverage:
-            return [], signals
+            return (), signals
         shortlist = sorted(coverage, key=lambda i: (-coverage[i], i))
         query = " ".join(tokens)
         multi = len(tokens) > 1
@@ -549,7 +550,7 @@ class Matcher:
                 score -= 0.03
             scored.append(Candidate(item.entry.id, score))
         scored.sort(key=lambda c: (-c.score, c.entry_id))
-        return scored, signals
+        return tuple(scored), signals
 
     # --- public API ------------------------------------------------------------
     def features(self, question: str) -> tuple[list[Candidate], tuple[float, float, float]]:

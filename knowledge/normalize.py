@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from functools import lru_cache
+from typing import Any
 
 from knowledge.codes import try_normalize_exam_code
 
@@ -82,6 +84,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(licence|licences|licenses)\b", "license"),
     (r"\bdrivers?'?s?\b", "driving"),
     (r"\b(centre|centres|centers)\b", "center"),
+    # "questions I got wrong" (my mistakes) is not "the question was wrong" (a faulty item)
+    (r"\b(got|get|getting|had|answered)( \w+)? (wrong|incorrect)\b", r"\1\2 missed"),
+    (r"\b(was|is|were|are|seemed|seems|looked|looks)( straight up| just| clearly| totally|"
+     r" plain| flat out| simply)? (wrong|incorrect)\b", r"\1 faulty"),
     # synonyms: retakes
     (r"\b(take|sit|write|do|try|attempt|book|schedule) (it|the exam|the test|this|that|them|"
      r"the cert exam|an exam|exam|test) (again|a second time|another time|over)\b",
@@ -133,18 +139,67 @@ _PHRASES: tuple[tuple[str, str], ...] = (
 _SIMPLE_RULE_RE = re.compile(r"^\\b\(?([a-z0-9]+(?:\|[a-z0-9]+)*)\)?\\b$")
 
 
-def _split_rules() -> tuple[dict[str, str], tuple[tuple[re.Pattern[str], str], ...]]:
+_Rule = tuple[re.Pattern[str], str, re.Pattern[str] | None]
+
+
+def _leading_literals(items: Any) -> set[str] | None:
+    """Every literal text a match of the parsed pattern ``items`` must start with, or
+    None when that cannot be told (a class, a wildcard, an optional first part)."""
+    run: list[str] = []
+    for op, arg in items:
+        name = str(op)
+        if name == "AT" and not run:
+            continue  # \b, ^: zero-width
+        if name == "LITERAL":
+            run.append(chr(arg))
+            continue
+        if run:
+            break
+        if name == "SUBPATTERN":
+            return _leading_literals(arg[-1])
+        if name == "BRANCH":
+            found: set[str] = set()
+            for branch in arg[1]:
+                literals = _leading_literals(branch)
+                if literals is None:
+                    return None
+                found |= literals
+            return found
+        if name in ("MAX_REPEAT", "MIN_REPEAT") and arg[0] >= 1:
+            return _leading_literals(arg[2])
+        return None
+    return {"".join(run)} if run else None
+
+
+def _gate(pattern: str) -> re.Pattern[str] | None:
+    """A search for the substrings one of which the text must contain for ``pattern``
+    to match (None when there is no such cheap test). Checking it first skips most
+    rules."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import sre_parse
+    try:
+        literals = _leading_literals(sre_parse.parse(pattern))
+    except Exception:  # an unparseable pattern just gets no gate: it always runs
+        return None
+    if not literals or any(not literal for literal in literals):
+        return None
+    return re.compile("|".join(re.escape(literal) for literal in sorted(literals)))
+
+
+def _split_rules() -> tuple[dict[str, str], tuple[_Rule, ...]]:
     """Rules that only swap one word for another become a dictionary (one lookup per
-    word); the rest stay regular expressions. Word swaps run first."""
+    word); the rest stay regular expressions, each with a cheap substring gate. Word
+    swaps run first."""
     words: dict[str, str] = {}
-    patterns: list[tuple[re.Pattern[str], str]] = []
+    patterns: list[_Rule] = []
     for pattern, replacement in _PHRASES:
         simple = _SIMPLE_RULE_RE.match(pattern)
         if simple and "\\" not in replacement:
             for word in simple.group(1).split("|"):
                 words.setdefault(word, replacement)
         else:
-            patterns.append((re.compile(pattern), replacement))
+            patterns.append((re.compile(pattern), replacement, _gate(pattern)))
     return words, tuple(patterns)
 
 
@@ -171,11 +226,16 @@ _KEEP = frozenset({"when", "how", "long", "much", "many", "again", "before", "af
 # spelling correction may map a typo onto one of these ("waht" → "what").
 FUNCTION_WORDS = _STOPWORDS | _KEEP
 
+_PUNCT_RE = re.compile(r"[^\w\s'\-+#%/]")
+_INNER_DASH_RE = re.compile(r"(?<=[a-z])-(?=[a-z])")
+_DASHES_RE = re.compile(r"-+")
 _NON_WORD_RE = re.compile(r"[^\w\s\-+#%]")
 _SPACES_RE = re.compile(r"\s+")
 
 
 def _strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -196,10 +256,12 @@ def normalize(text: str) -> str:
     text = _strip_accents(text).lower()
     text = _CODE_RE.sub(_canonical_code, text)
     # Keep apostrophes for the contraction rules, then drop them.
-    text = re.sub(r"[^\w\s'\-+#%/]", " ", text)
-    text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)
+    text = _PUNCT_RE.sub(" ", text)
+    text = _INNER_DASH_RE.sub(" ", text)
     text = " ".join(_WORD_MAP.get(word, word) for word in text.split())
-    for pattern, replacement in _COMPILED_PHRASES:
+    for pattern, replacement, gate in _COMPILED_PHRASES:
+        if gate is not None and gate.search(text) is None:
+            continue
         text = pattern.sub(replacement, text)
     text = text.replace("'", " ").replace("/", " ")
     # Dashes inside words ("e-mail", "re-take" already handled) become spaces, but the
@@ -209,7 +271,7 @@ def normalize(text: str) -> str:
         if CODE_TOKEN_RE.match(raw):
             tokens.append(raw)
             continue
-        tokens.extend(t for t in re.split(r"-+", raw.lower()) if t)
+        tokens.extend(t for t in _DASHES_RE.split(raw.lower()) if t)
     return " ".join(_NON_WORD_RE.sub("", t) if not CODE_TOKEN_RE.match(t) else t
                     for t in tokens if t.strip("-"))
 
