@@ -36,6 +36,8 @@ ABSTAIN_BELOW = 0.5
 LOW_CONFIDENCE_BELOW = 0.7
 # A candidate must score at least this (raw, 0-1) to be offered as a suggestion.
 SUGGEST_MIN_SCORE = 0.35
+# The best candidate's score (after the unknown-word discount) needed to answer at all.
+ANSWER_MIN_SCORE = 0.3
 MAX_RUNNERS_UP = 3
 AUTOCOMPLETE_MAX_TEXTS = 5000
 # A question must carry at least this much information (IDF mass of its known words,
@@ -55,7 +57,7 @@ CODE_PENALTY = 0.03
 
 # Logistic calibration of (top score, margin over the runner-up, information) →
 # P(correct); fitted on the tune split by ``python -m eval.run --fit``.
-CALIBRATION = (-1.85, 5.54, 3.26, -0.25)  # bias, top, margin, information
+CALIBRATION = (-1.1, 5.66, 1.48, -0.13)  # bias, top, margin, information
 
 # Entries offered first when the autocomplete box is empty, if they exist.
 POPULAR_ENTRIES = (
@@ -579,6 +581,9 @@ class Matcher:
             confidence = min(confidence, ABSTAIN_BELOW / 2)
         clamped = [Candidate(c.entry_id, min(max(c.score, 0.0), 1.0)) for c in scored[:4]]
         top, runners_up = clamped[0], tuple(clamped[1 : 1 + MAX_RUNNERS_UP])
+        if features[0] < ANSWER_MIN_SCORE:
+            # Too weak to even suggest: whatever the calibration says, do not answer.
+            confidence = min(confidence, ABSTAIN_BELOW / 2)
         if confidence < ABSTAIN_BELOW:
             nothing = features[0] < SUGGEST_MIN_SCORE
             return MatchResult(

@@ -132,7 +132,16 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      r"end of life|eol|going away|go away|goes away|being removed|removed|no longer available|"
      r"shutting down|shut down|ending|being retired|gone|been pulled|pulled)\b", "retirement"),
     (r"\b(price|priced|pricing|fee|fees|costs|costing|charge|charged|pay)\b", "cost"),
-    (r"\b(how long|how many days|how many hours|how many weeks)\b", "how long"),
+    (r"\b(how long|how many days|how many hours|how many weeks|how soon|how quickly|"
+     r"how fast)\b", "how long"),
+    (r"\b(time limit|time limits|seat time|exam length|length of the exam)\b", "duration"),
+    (r"\b(money back|refunded|refunds|reimburse|reimbursed|reimbursement)\b", "refund"),
+    (r"\b(brain ?dumps?|dump sites?|exam dumps?|dumps)\b", "dumps"),
+    (r"\b(mark|marks|grade|grades|points)\b", "score"),
+    (r"\b(a|another|next|second|third|fourth|fifth|first|last|one more) (go|shot|try|chance)\b",
+     r"\1 attempt"),
+    (r"\b(tries|goes|shots|chances)\b", "attempts"),
+    (r"\b(expensive|pricey|cheap|cheaper|cheapest|afford)\b", "cost"),
     (r"\b(tests)\b", "test"),
     (r"\b(exams|examination|examinations)\b", "exam"),
 )
