@@ -142,6 +142,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      r"\1 attempt"),
     (r"\b(tries|goes|shots|chances)\b", "attempts"),
     (r"\b(expensive|pricey|cheap|cheaper|cheapest|afford)\b", "cost"),
+    (r"\b(revise|revising|revised|revision|cram|cramming|crammed|studying|studied|"
+     r"studies)\b", "study"),
     (r"\b(tests)\b", "test"),
     (r"\b(exams|examination|examinations)\b", "exam"),
 )

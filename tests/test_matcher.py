@@ -105,3 +105,79 @@ def test_autocomplete(matcher):
     assert "retake-cost" in [c.entry_id for c in found[:5]]
     assert len(matcher.autocomplete("e", limit=100)) <= 25
     assert all(0 <= c.score <= 1 for c in found)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("whats the pasing score", "passing-score"),
+        ("how much does a retkae cost", "retake-cost"),
+        ("can I reschedlue my exam", "reschedule"),
+        ("is there negative markng", "no-negative-marking"),
+    ],
+)
+def test_typos_are_spelt_onto_the_knowledge_base(matcher, question, expected):
+    assert matcher.match(question).entry_id == expected
+
+
+def test_typo_correction_is_conservative(matcher):
+    # Grammar words are never targets, short words are left alone, and another form of
+    # a known word is the stemmer's job, not the speller's.
+    assert matcher._fix_word("life") == "life"
+    assert matcher._fix_word("pasing") == "passing"
+    assert matcher._fix_word("scenarios") == "scenarios"
+    assert matcher._fix_word("zzzzzz") == "zzzzzz"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "could anyone look over my cv",
+        "refund for leftover azure credits?",
+        "how do I set up an indexer for ai search",
+        "when does the study session call start",
+        "what is the meaning of the universe",
+    ],
+)
+def test_more_out_of_scope_questions_abstain(matcher, question):
+    assert matcher.match(question).entry_id is None
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("my certification expired last month, what now", "expired-certification"),
+        ("how long is a microsoft certification valid", "certification-validity"),
+        ("how do I renew my certification", "renewal"),
+        ("has ai-102 retired already", "retirement"),
+        ("which exam replaces ai-102", "successor-exam"),
+        ("which other exams retire this year", "other-retirements"),
+        ("wait between 4th and 5th attempt", "retake-later-waits"),
+        ("how long after failing once", "retake-first-wait"),
+        ("can i get a 6th attempt", "attempt-limit"),
+        ("failed it today, what should I revise before the next attempt", "retake-strategy"),
+        ("hey bot, when can i book my retake", "my-eligibility"),
+        ("what ids are accepted, is a drivers license ok", "id-requirements"),
+    ],
+)
+def test_neighbouring_entries_stay_apart(matcher, question, expected):
+    assert matcher.match(question).entry_id == expected
+
+
+def test_repeated_questions_get_the_same_result(matcher):
+    first = matcher.match("how much does a resit cost")
+    again = matcher.match("how much does a resit cost")
+    assert first == again
+    # the cached candidate list is a copy: changing it does not change the next answer
+    scored, _ = matcher.features("how much does a resit cost")
+    scored.clear()
+    assert matcher.match("how much does a resit cost") == first
+
+
+def test_score_cache_is_bounded():
+    from knowledge import matcher as module
+
+    small = Matcher(load_knowledge())
+    for i in range(module.SCORE_CACHE_SIZE + 50):
+        small.match(f"retake cost question number {i}")
+    assert len(small._score_cache) <= module.SCORE_CACHE_SIZE

@@ -49,3 +49,61 @@ def test_content_tokens_drop_stopwords_and_replace_codes():
 
 def test_id_is_not_a_contraction():
     assert "id" in normalize("what id do i need").split()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the 2nd or 3rd attempt", "the second or third attempt"),
+        ("is it just mcq", "is it just multiple choice"),
+        ("can i use my drivers licence", "can i use my driving license"),
+        ("driver's license ok", "driving license ok"),
+        ("what's the minimum mark", "what is the minimum score"),
+        ("can i get another shot", "can i get another attempt"),
+        ("what is the time limit", "what is the duration"),
+        ("lol what do u need", "what do you need"),
+        ("what should i revise", "what should i study"),
+    ],
+)
+def test_new_synonyms(text, expected):
+    assert normalize(text) == expected
+
+
+def test_expired_keeps_its_tense():
+    # "my cert expired" (already lapsed) must stay apart from "when does it expire".
+    assert "expired" in normalize("my cert expired last week").split()
+    assert "expiry" in normalize("when will my cert expire").split()
+    assert "expired" in normalize("my certification lapsed").split()
+    assert "expiry" in normalize("will my dp-900 run out").split()
+
+
+def test_got_wrong_is_not_was_wrong():
+    assert "missed" in normalize("which questions i got wrong").split()
+    assert "faulty" in normalize("that question was straight up wrong").split()
+    assert normalize("is it wrong to use dumps") == "is it wrong to use dumps"
+
+
+def test_hey_bot_is_not_part_of_the_question():
+    assert normalize("hey bot, am i eligible yet") == normalize("am i eligible yet")
+    assert normalize("bot") == "bot"
+
+
+def test_rule_gates_never_skip_a_rule_that_would_match():
+    """Each rule is skipped when none of its leading literals is in the text; every
+    match of a rule must therefore contain one of them."""
+    from knowledge.normalize import _COMPILED_PHRASES
+
+    samples = [
+        "i'm gonna resit the ai-102 exam b4 it's retired, can't wait",
+        "i've failed twice, when's my next try? cooldown is a pain",
+        "re-take re take retaking the test again ms exam, i'll re sit",
+        "pls move my exam, the cut-off score is 700 right, pass mark?",
+        "my certs expired, renewals are free? it has run out",
+        "take it again, sit the exam again, try this again, another go",
+        "hey bot what's the time limit, how soon, money back",
+    ]
+    for text in samples:
+        for pattern, _replacement, gate in _COMPILED_PHRASES:
+            for match in pattern.finditer(text):
+                if gate is not None and match.group(0):
+                    assert gate.search(match.group(0)), (pattern.pattern, text)
