@@ -131,6 +131,10 @@ _EXAM_CONTEXT = re.compile(
     r"proctor|proctored|voucher|passing score|score report|attempt|attempts|renewal|"
     r"transcript|badge|onvue|proctoring|test center|test centre|check-in|check in)\b"
 )
+_GREETING = re.compile(
+    r"^(hi|hello|hey|yo|sup|gm|good (morning|evening|afternoon))( there| all| guys| everyone|"
+    r" folks)?\b"
+)
 _SMALL_TALK = re.compile(
     r"^(hi|hello|hey|yo|sup|thanks|thank you|thx|good (morning|night|evening)|"
     r"how are you|who are you|what are you|are you a bot|tell me a joke|lol|ok|okay|"
@@ -208,7 +212,10 @@ def out_of_scope_reason(question: str) -> str | None:
         return "a career question"
     if _TECH_HOWTO.search(lowered) and not has_exam_context:
         return "a technical how-to"
-    if _SMALL_TALK.match(normalized) and not has_exam_context and len(normalized.split()) <= 6:
+    # "hey, what can you do?" is a question after a greeting, not small talk.
+    rest = _GREETING.sub("", normalized, count=1).strip()
+    small = not rest or bool(_SMALL_TALK.match(rest))
+    if small and not has_exam_context and len(normalized.split()) <= 6:
         return "small talk"
     return None
 

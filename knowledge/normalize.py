@@ -72,6 +72,11 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(lol|lmao|lmfao|bruh|idk|tbh|btw|ngl)\b", ""),
     # "hey bot, …" addresses the bot; the rest is the question
     (r"^(hey|hi|hello|yo|oi|ok|okay|dear)? ?(there )?(exam ?)?bot\b(?= \w)", ""),
+    # questions about the bot itself, which are all grammar words otherwise
+    (r"\b(what can you do|what do you do|what are you for|what are you able to do|"
+     r"how do you work|what can you help with|what can you help me with)\b",
+     "what can the bot do"),
+    (r"\bclosed ?-? ?book\b", "open book"),
     # ordinals written as digits
     (r"\b1st\b", "first"),
     (r"\b2nd\b", "second"),

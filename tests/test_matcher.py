@@ -181,3 +181,12 @@ def test_score_cache_is_bounded():
     for i in range(module.SCORE_CACHE_SIZE + 50):
         small.match(f"retake cost question number {i}")
     assert len(small._score_cache) <= module.SCORE_CACHE_SIZE
+
+
+@pytest.mark.parametrize("question", ["what can you do", "hey, what are you for?"])
+def test_questions_about_the_bot_go_to_help(matcher, question):
+    assert matcher.match(question).entry_id == "help"
+
+
+def test_closed_book_is_the_open_book_entry(matcher):
+    assert matcher.match("is the exam closed book or not").entry_id == "open-book"
