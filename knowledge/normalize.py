@@ -147,6 +147,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
      r"\1 attempt"),
     (r"\b(tries|goes|shots|chances)\b", "attempts"),
     (r"\b(expensive|pricey|cheap|cheaper|cheapest|afford)\b", "cost"),
+    (r"\b(more|extra|additional) (\d+ )?(minutes|time)\b", "extra time"),
+    (r"\b(step away|stepping away|leave my desk|leave the desk|leave the room|toilet|"
+     r"restroom|bathroom|loo|pee)\b", "break"),
     (r"\b(revise|revising|revised|revision|cram|cramming|crammed|studying|studied|"
      r"studies)\b", "study"),
     (r"\b(tests)\b", "test"),
