@@ -135,7 +135,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(retire|retires|retired|retiring|retirements|sunset|sunsetting|sunsets|"
      r"discontinued|discontinue|being discontinued|phased out|phase out|deprecated|"
      r"end of life|eol|going away|go away|goes away|being removed|removed|no longer available|"
-     r"shutting down|shut down|ending|being retired|gone|been pulled|pulled)\b", "retirement"),
+     r"shutting down|shut down|ending|being retired|gone|been pulled|pulled|dead)\b", "retirement"),
     (r"\b(price|priced|pricing|fee|fees|costs|costing|charge|charged|pay)\b", "cost"),
     (r"\b(how long|how many days|how many hours|how many weeks|how soon|how quickly|"
      r"how fast)\b", "how long"),
@@ -148,6 +148,11 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(tries|goes|shots|chances)\b", "attempts"),
     (r"\b(expensive|pricey|cheap|cheaper|cheapest|afford)\b", "cost"),
     (r"\b(more|extra|additional) (\d+ )?(minutes|time)\b", "extra time"),
+    (r"\bstill (around|offered|bookable|a thing|on offer|open|live)\b", "still available"),
+    (r"\b(push|pushed|pushing|shift|shifted|bump|bumped) (my|the|an|this) (exam|test|"
+     r"appointment|booking|slot)( back)?\b", r"reschedule \2 \3"),
+    (r"\b(right away|straight away|straight after|instantly|instant|right after|"
+     r"immediately|same day)\b", "immediately"),
     (r"\b(step away|stepping away|leave my desk|leave the desk|leave the room|toilet|"
      r"restroom|bathroom|loo|pee)\b", "break"),
     (r"\b(revise|revising|revised|revision|cram|cramming|crammed|studying|studied|"

@@ -63,6 +63,10 @@ def test_id_is_not_a_contraction():
         ("what is the time limit", "what is the duration"),
         ("lol what do u need", "what do you need"),
         ("what should i revise", "what should i study"),
+        ("is ai-900 still around", "is AI-900 still available"),
+        ("can i push my exam back", "can i reschedule my exam"),
+        ("do you get the score right away", "do you get the score immediately"),
+        ("is the exam closed-book", "is the exam open book"),
     ],
 )
 def test_new_synonyms(text, expected):
