@@ -57,7 +57,7 @@ CODE_PENALTY = 0.03
 
 # Logistic calibration of (top score, margin over the runner-up, information) →
 # P(correct); fitted on the tune split by ``python -m eval.run --fit``.
-CALIBRATION = (-1.09, 5.69, 1.51, -0.17)  # bias, top, margin, information
+CALIBRATION = (-1.08, 5.71, 1.5, -0.19)  # bias, top, margin, information
 
 # Entries offered first when the autocomplete box is empty, if they exist.
 POPULAR_ENTRIES = (
