@@ -17,7 +17,8 @@ from discord.ext import commands
 
 from bot.client import ExamBot
 from bot.conversation import ConversationReply, ReplyKind, respond
-from bot.views.answers import ExamView, answer_message
+from bot.errors import ExamView
+from bot.views.answers import answer_message
 from bot.views.attempt_log import log_offer_view
 
 log = logging.getLogger(__name__)

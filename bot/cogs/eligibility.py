@@ -8,6 +8,7 @@ with a future ``earliest`` get a "Remind me" button (``exambot:remind:<CODE>``),
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from typing import Any, cast
@@ -18,7 +19,7 @@ from discord.ext import commands
 
 from bot.client import ExamBot
 from bot.cogs.attempts import attempt_exam_choices
-from bot.errors import UserFacingError, send_ephemeral
+from bot.errors import ExamView, UserFacingError, run_privately, send_ephemeral
 from bot.personal import (
     ExamStatus,
     PersonalInputError,
@@ -38,7 +39,6 @@ FIELD_MAX = 1024
 MAX_FIELDS = 25
 # Discord allows 25 buttons per message (5 rows of 5).
 MAX_BUTTONS = 25
-GENERIC_ERROR = "Something went wrong on my side; nothing was changed. Please try again."
 
 COLOURS = {
     Status.ELIGIBLE: discord.Colour.green(),
@@ -54,7 +54,7 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def eligibility_embed(statuses: list[ExamStatus], now: Any) -> discord.Embed:
+def eligibility_embed(statuses: list[ExamStatus], now: dt.datetime) -> discord.Embed:
     """One field per exam; the colour follows the most pressing status."""
     embed = discord.Embed(title="Your eligibility")
     for status in statuses[:MAX_FIELDS]:
@@ -95,30 +95,24 @@ class RemindButton(
         return cls(match["code"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await run_privately(interaction, lambda: self._remind(interaction))
+
+    async def _remind(self, interaction: discord.Interaction[Any]) -> None:
         bot = cast("ExamBot", interaction.client)
-        try:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            now = bot.now()
-            outcome = await enable_reminder(
-                bot.db, bot.knowledge.kb, interaction.user.id, self.exam_code, now
-            )
-            if outcome.reminder is not None:
-                wake_reminders(bot)
-                content = f"{outcome.message} Due {discord_time(outcome.reminder.due_at)}."
-            else:
-                content = outcome.message
-        except Exception:
-            log.exception("Remind-me button failed for %s", interaction.user.id)
-            content = GENERIC_ERROR
-        try:
-            await send_ephemeral(interaction, content)
-        except discord.HTTPException:
-            log.warning("Could not answer a Remind-me button (interaction expired?)")
+        now = bot.now()
+        outcome = await enable_reminder(
+            bot.db, bot.knowledge.kb, interaction.user.id, self.exam_code, now
+        )
+        content = outcome.message
+        if outcome.reminder is not None:
+            wake_reminders(bot)
+            content += f" Due {discord_time(outcome.reminder.due_at)}."
+        await send_ephemeral(interaction, content)
 
 
-def remind_view(statuses: list[ExamStatus], now: Any) -> discord.ui.View | None:
+def remind_view(statuses: list[ExamStatus], now: dt.datetime) -> ExamView | None:
     """ "Remind me" buttons for exams with a future next chance and no pending reminder."""
-    view = discord.ui.View(timeout=None)
+    view = ExamView()
     for status in statuses:
         if reminder_due(status.eligibility, now) is None:
             continue

@@ -5,14 +5,13 @@ Every button is a :class:`discord.ui.DynamicItem` whose state lives in its ``cus
 ``exambot:mine``), registered with ``bot.add_dynamic_items`` by the ask cog: they keep
 working on old messages after a restart, with no view stored anywhere.
 
-Errors in dynamic items never reach the command tree (discord.py only logs them), so
-each callback runs through :func:`guarded`, which tells the member what happened.
+Each callback runs through :func:`bot.errors.run_privately`: the press is acknowledged
+before any database work, and a failure is told to the member instead of only logged.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,7 +24,7 @@ from bot.conversation import (
     answer_entry,
     personal_status_text,
 )
-from bot.errors import UserFacingError, send_ephemeral
+from bot.errors import ExamView, UserFacingError, run_privately, send_ephemeral
 from bot.personal import discord_time
 from bot.rendering import (
     BUTTON_LABEL_MAX,
@@ -45,51 +44,10 @@ PUBLIC_STATEMENT_TEXT = (
     "If you'd like me to track that attempt, log it privately with `/attempt log` (or DM "
     "me); then `/eligibility` shows exactly when you can take the exam again."
 )
-GENERIC_ERROR = "Something went wrong on my side; nothing was changed. Please try again."
 
 
 def _bot(interaction: discord.Interaction[Any]) -> ExamBot:
     return cast("ExamBot", interaction.client)
-
-
-async def guarded(
-    interaction: discord.Interaction[Any], action: Callable[[], Awaitable[None]]
-) -> None:
-    """Run a button's work; report failures to the member instead of swallowing them."""
-    try:
-        await action()
-    except UserFacingError as exc:
-        await _report(interaction, exc.message)
-    except Exception:
-        custom_id = (interaction.data or {}).get("custom_id", "?")  # type: ignore[call-overload]
-        log.exception("Button %s failed", custom_id)
-        await _report(interaction, GENERIC_ERROR)
-
-
-async def _report(interaction: discord.Interaction[Any], message: str) -> None:
-    try:
-        await send_ephemeral(interaction, message)
-    except discord.HTTPException:
-        log.warning("Could not report a button error to the member (interaction expired?)")
-
-
-class ExamView(discord.ui.View):
-    """Base view: never times out (its items are dynamic) and reports errors politely."""
-
-    def __init__(self) -> None:
-        super().__init__(timeout=None)
-
-    async def on_error(
-        self,
-        interaction: discord.Interaction[Any],
-        error: Exception,
-        item: discord.ui.Item[Any],
-    ) -> None:
-        if isinstance(error, UserFacingError):
-            await _report(interaction, error.message)
-            return
-        log.exception("View item %r failed", item, exc_info=error)
-        await _report(interaction, GENERIC_ERROR)
 
 
 class RelatedButton(
@@ -130,7 +88,7 @@ class RelatedButton(
         return cls(match["entry_id"], label)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await guarded(interaction, lambda: self._answer(interaction))
+        await run_privately(interaction, lambda: self._answer(interaction))
 
     async def _answer(self, interaction: discord.Interaction[Any]) -> None:
         bot = _bot(interaction)
@@ -144,15 +102,9 @@ class RelatedButton(
             text = await personal_status_text(
                 bot.db, bot.knowledge.kb, interaction.user.id, bot.now(), discord_time
             )
-            reply = _with_personal(reply, text or NO_LOG_TEXT)
+            reply = replace(reply, personal_text=text or NO_LOG_TEXT)
         embed, view = answer_message(reply, show_personal=True)
-        await interaction.response.send_message(
-            embed=embed, view=view or discord.utils.MISSING, ephemeral=True
-        )
-
-
-def _with_personal(reply: ConversationReply, text: str) -> ConversationReply:
-    return replace(reply, personal_text=text)
+        await send_ephemeral(interaction, embed=embed, view=view)
 
 
 class FeedbackButton(
@@ -186,7 +138,7 @@ class FeedbackButton(
         return cls(match["vote"], match["entry_id"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await guarded(interaction, lambda: self._record(interaction))
+        await run_privately(interaction, lambda: self._record(interaction))
 
     async def _record(self, interaction: discord.Interaction[Any]) -> None:
         bot = _bot(interaction)
@@ -201,7 +153,7 @@ class FeedbackButton(
             else "Thanks for telling me. The maintainers review unhelpful answers; "
             "`/help` lists other ways to ask."
         )
-        await interaction.response.send_message(thanks, ephemeral=True)
+        await send_ephemeral(interaction, thanks)
 
 
 class ShowMineButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"exambot:mine"):
@@ -229,7 +181,7 @@ class ShowMineButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"
         return cls()
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await guarded(interaction, lambda: self._show(interaction))
+        await run_privately(interaction, lambda: self._show(interaction))
 
     async def _show(self, interaction: discord.Interaction[Any]) -> None:
         bot = _bot(interaction)
@@ -242,7 +194,7 @@ class ShowMineButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"
             colour=discord.Colour.green(),
         )
         embed.set_footer(text="Only you can see this.")
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await send_ephemeral(interaction, embed=embed)
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.errors import send_ephemeral
+from bot.errors import ExamView, UserFacingError, run_privately, send_ephemeral
 from bot.personal import PersonalInputError, describe_logged, discord_time, log_attempt
+from bot.rendering import MESSAGE_MAX, truncate
 from bot.scheduler import wake_reminders
 from knowledge.statements import AttemptStatement, Result
 
@@ -31,7 +32,6 @@ LOG_TEMPLATE = (
     r"exambot:log:(?P<code>[A-Z]{2,3}-\d{3}):(?P<result>pass|fail)"
     r":(?P<date>\d{8})(?::(?P<time>\d{4}))?"
 )
-GENERIC_ERROR = "Something went wrong on my side; nothing was changed. Please try again."
 
 
 def log_custom_id(statement: AttemptStatement) -> str:
@@ -90,35 +90,34 @@ async def log_from_button(
 ) -> None:
     """Log ``statement`` for the clicker; every outcome is one ephemeral message."""
     bot = cast("ExamBot", interaction.client)
-    try:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+
+    async def work() -> None:
         now = bot.now()
-        logged = await log_attempt(
-            bot.db,
-            bot.knowledge.kb,
-            interaction.user.id,
-            exam=statement.exam_code,
-            date=statement.date.isoformat(),
-            result=statement.result,
-            time=None if statement.time is None else f"{statement.time:%H:%M}",
-            score=None,
-            now=now,
+        try:
+            logged = await log_attempt(
+                bot.db,
+                bot.knowledge.kb,
+                interaction.user.id,
+                exam=statement.exam_code,
+                date=statement.date.isoformat(),
+                result=statement.result,
+                time=None if statement.time is None else f"{statement.time:%H:%M}",
+                score=None,
+                now=now,
+            )
+        except PersonalInputError as exc:
+            raise UserFacingError(f"❌ {exc.message}") from exc
+        if logged.reminder is not None:
+            wake_reminders(bot)
+        await send_ephemeral(
+            interaction, truncate(describe_logged(logged, discord_time, now), MESSAGE_MAX)
         )
-        wake_reminders(bot)
-        content = describe_logged(logged, discord_time, now)
-    except PersonalInputError as exc:
-        content = f"❌ {exc.message}"
-    except Exception:
-        log.exception("Log-it button failed for %s", interaction.user.id)
-        content = GENERIC_ERROR
-    try:
-        await send_ephemeral(interaction, content[:2000])
-    except discord.HTTPException:
-        log.warning("Could not answer a Log-it button (interaction expired?)")
+
+    await run_privately(interaction, work)
 
 
-def log_offer_view(statement: AttemptStatement) -> discord.ui.View:
+def log_offer_view(statement: AttemptStatement) -> ExamView:
     """A view with one "Log it" button for ``statement`` (no timeout: the button is dynamic)."""
-    view = discord.ui.View(timeout=None)
+    view = ExamView()
     view.add_item(LogAttemptButton(statement))
     return view
