@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ExamBot
+from bot.errors import ExamView
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ NONE = discord.AllowedMentions.none()
 CONFIRM_TIMEOUT_SECONDS = 120.0
 
 
-class ForgetConfirmView(discord.ui.View):
+class ForgetConfirmView(ExamView):
     """Confirm/cancel buttons that only the member who asked can press.
 
     Not persistent on purpose: an erase confirmation should expire, not survive restarts.
@@ -29,7 +30,6 @@ class ForgetConfirmView(discord.ui.View):
         super().__init__(timeout=CONFIRM_TIMEOUT_SECONDS)
         self.bot = bot
         self.owner_id = owner_id
-        self.deleted: dict[str, int] | None = None
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id != self.owner_id:
@@ -39,28 +39,16 @@ class ForgetConfirmView(discord.ui.View):
             return False
         return True
 
-    async def on_error(
-        self,
-        interaction: discord.Interaction[Any],
-        error: Exception,
-        item: discord.ui.Item[Any],
-    ) -> None:
-        log.exception("/mydata forget confirmation failed", exc_info=error)
-        message = "Something went wrong on my side; nothing was changed. Please try again."
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True)
-        else:
-            await interaction.response.send_message(message, ephemeral=True)
-
     @discord.ui.button(label="Delete everything", style=discord.ButtonStyle.danger, emoji="🗑️")
     async def confirm(
         self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
     ) -> None:
+        # Acknowledge before the delete: it may wait on another writer past Discord's 3 s.
+        await interaction.response.defer()
         counts = await self.bot.db.forget_user(self.owner_id)
-        self.deleted = counts
         self.stop()
         summary = ", ".join(f"{n} {table}" for table, n in counts.items() if n) or "nothing"
-        await interaction.response.edit_message(
+        await interaction.edit_original_response(
             content=f"🗑️ Done: deleted {summary}. I no longer hold any data about you.",
             view=None,
         )

@@ -103,3 +103,43 @@ async def test_should_delete_nothing_when_cancelled(bot):
 
     assert "nothing was deleted" in done.last.text
     assert len(await bot.db.attempts.list_for_user(1001)) == 1
+
+
+async def test_should_acknowledge_the_confirmation_before_deleting(bot, monkeypatch):
+    """The delete can wait on another writer past Discord's 3-second budget."""
+    await seed(bot, 1001)
+    rec = await run(bot, "forget", user_id=1001)
+    interaction, done = make_interaction(bot, user_id=1001)
+    real = bot.db.forget_user
+    acknowledged: list[bool] = []
+
+    async def spy(user_id: int) -> dict[str, int]:
+        acknowledged.append(interaction.response.is_done())
+        return await real(user_id)
+
+    monkeypatch.setattr(bot.db, "forget_user", spy)
+
+    await rec.last.view.confirm.callback(interaction)
+
+    assert acknowledged == [True]
+    assert "deleted" in done.last.text
+    assert await bot.db.attempts.list_for_user(1001) == []
+
+
+async def test_should_report_privately_when_the_deletion_fails(bot, monkeypatch):
+    await seed(bot, 1001)
+    rec = await run(bot, "forget", user_id=1001)
+    view = rec.last.view
+    interaction, done = make_interaction(bot, user_id=1001)
+
+    async def broken(user_id: int) -> dict[str, int]:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(bot.db, "forget_user", broken)
+    try:
+        await view.confirm.callback(interaction)
+    except RuntimeError as error:  # discord.py hands it to the view's on_error
+        await view.on_error(interaction, error, view.confirm)
+
+    assert done.last.ephemeral and "nothing was changed" in done.last.text
+    assert not view.is_finished()  # the member can press again
