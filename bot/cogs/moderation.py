@@ -40,10 +40,11 @@ class ModerationCog(commands.Cog):
         if not interaction.permissions.manage_guild or interaction.guild is None:
             await interaction.response.send_message(NOT_A_MODERATOR, ephemeral=True)
             return
+        await interaction.response.defer(ephemeral=True, thinking=True)
         rows = await self.bot.db.unanswered.top(UNANSWERED_LIMIT)
         if not rows:
-            await interaction.response.send_message(
-                "No unanswered questions recorded yet.", ephemeral=True
+            await interaction.edit_original_response(
+                content="No unanswered questions recorded yet."
             )
             return
         lines = [
@@ -51,10 +52,8 @@ class ModerationCog(commands.Cog):
             for i, (question, count) in enumerate(rows, 1)
         ]
         text = "**Most frequent unanswered questions**\n" + "\n".join(lines)
-        await interaction.response.send_message(
-            truncate(text, MESSAGE_MAX),
-            ephemeral=True,
-            allowed_mentions=discord.AllowedMentions.none(),
+        await interaction.edit_original_response(
+            content=truncate(text, MESSAGE_MAX), allowed_mentions=discord.AllowedMentions.none()
         )
 
     @kb.command(name="reload")

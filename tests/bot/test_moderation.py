@@ -55,6 +55,26 @@ async def test_should_say_nothing_recorded_when_there_are_no_unanswered_question
     assert "No unanswered questions" in (recorder.last.content or "")
 
 
+async def test_should_acknowledge_unanswered_before_reading_the_database(bot, monkeypatch):
+    """The read can wait on a writer past Discord's 3-second budget."""
+    interaction, recorder = make_interaction(bot, manage_guild=True)
+    real = bot.db.unanswered.top
+    acknowledged: list[bool] = []
+
+    async def spy(limit: int) -> Any:
+        acknowledged.append(interaction.response.is_done())
+        return await real(limit)
+
+    monkeypatch.setattr(bot.db.unanswered, "top", spy)
+    moderation = cog(bot)
+
+    await moderation.unanswered.callback(moderation, interaction)
+
+    assert acknowledged == [True]
+    assert recorder.replies[0].kind == "defer" and recorder.replies[0].ephemeral
+    assert recorder.last.ephemeral and "No unanswered questions" in (recorder.last.content or "")
+
+
 @pytest.mark.parametrize("name", ["unanswered", "reload"])
 async def test_should_refuse_when_member_is_not_a_moderator(bot, name):
     await bot.db.unanswered.record("secret question")
