@@ -46,12 +46,17 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def _latencies(matcher: Matcher, rounds: int) -> list[float]:
+def _latencies(matcher: Matcher, rounds: int, cached: bool = True) -> list[float]:
+    """The bench questions asked again and again. ``cached=False`` empties the matcher's
+    score cache before every call, so each one is scored from scratch (normalisation
+    and spelling caches stay warm)."""
     for q in QUESTIONS:  # warm caches (spelling, normalisation)
         matcher.match(q)
     timings = []
     for _ in range(rounds):
         for q in QUESTIONS:
+            if not cached:
+                matcher._score_cache.clear()
             started = time.perf_counter()
             matcher.match(q)
             timings.append((time.perf_counter() - started) * 1000)
@@ -123,14 +128,18 @@ def main() -> None:
     started = time.perf_counter()
     matcher = Matcher(kb)
     print(f"Matcher(kb) build: {(time.perf_counter() - started) * 1000:.1f} ms")
-    _report("shipped KB, repeated questions (target p99 ≤ 1 ms)", _latencies(matcher, 200))
+    _report("shipped KB, repeated questions, score cache hits", _latencies(matcher, 200))
+    _report("shipped KB, repeated questions, scored afresh (target p99 ≤ 1 ms)",
+            _latencies(matcher, 200, cached=False))
     _report("shipped KB, unseen questions", _cold_latencies(matcher, 2000))
 
     big = synthetic_kb(kb)
     started = time.perf_counter()
     big_matcher = Matcher(big)
     print(f"Matcher(10,000 entries) build: {(time.perf_counter() - started) * 1000:.0f} ms")
-    _report("10,000 entries, repeated questions (target p99 ≤ 20 ms)", _latencies(big_matcher, 20))
+    _report("10,000 entries, repeated questions, score cache hits", _latencies(big_matcher, 20))
+    _report("10,000 entries, repeated questions, scored afresh (target p99 ≤ 20 ms)",
+            _latencies(big_matcher, 20, cached=False))
     _report("10,000 entries, unseen questions", _cold_latencies(big_matcher, 300))
     started = time.perf_counter()
     for _ in range(200):
