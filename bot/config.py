@@ -18,7 +18,7 @@ class Settings(BaseSettings):
     database_path: Path = Path("data/bot.db")
     dev_guild_id: int | None = None
     log_level: str = "INFO"
-    # Free-text answers (DMs, @mentions) per member: at most one every N seconds.
+    # Questions per member (DMs, @mentions, /ask, "Ask the exam bot"): one every N seconds.
     free_text_cooldown_seconds: float = Field(default=3.0, ge=0)
 
     @property

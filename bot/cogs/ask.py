@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 import discord
 from discord import app_commands
@@ -19,6 +20,14 @@ log = logging.getLogger(__name__)
 CHOICE_MAX = 100  # Discord's limit for a choice's name and string value
 
 
+def question_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
+    """One question per member every ``free_text_cooldown_seconds``, as for DMs and
+    @mentions: ``/ask`` answers publicly, so a member must not be able to flood a channel.
+    ``None`` (no cooldown) when the setting is 0."""
+    seconds = cast(ExamBot, interaction.client).settings.free_text_cooldown_seconds
+    return app_commands.Cooldown(1, seconds) if seconds > 0 else None
+
+
 class AskCog(commands.Cog):
     """Answers questions about exam policies, publicly, with sources."""
 
@@ -27,6 +36,10 @@ class AskCog(commands.Cog):
         self.ask_message_menu = app_commands.ContextMenu(
             name="Ask the exam bot", callback=self.ask_message
         )
+        # One decorator, so /ask and the message command share one per-member bucket.
+        cooldown = app_commands.checks.dynamic_cooldown(question_cooldown)
+        cooldown(self.ask)
+        cooldown(self.ask_message_menu)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.ask_message_menu)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from unittest.mock import MagicMock
 
 import discord
 import pytest
+from discord import app_commands
 
 from bot.client import ExamBot
 from bot.personal import log_attempt
@@ -274,3 +276,34 @@ async def test_should_register_context_menu_and_remove_it_when_cog_unloads(bot):
     await bot.unload_extension("bot.cogs.ask")
 
     assert bot.tree.get_command("Ask the exam bot", type=discord.AppCommandType.message) is None
+
+
+# --- per-member cooldown --------------------------------------------------------------
+
+
+async def test_should_rate_limit_questions_per_member_across_ask_and_the_menu(bot):
+    """/ask answers publicly: one question per member per cooldown, as for DMs."""
+    bot.settings.free_text_cooldown_seconds = 3
+    ask_cog = cog(bot)
+
+    def at(seconds: float, user_id: int = 7001) -> Any:
+        interaction, _ = make_interaction(bot, user_id=user_id)
+        interaction.created_at = NOW + dt.timedelta(seconds=seconds)
+        return interaction
+
+    assert await ask_cog.ask._check_can_run(at(0))
+    with pytest.raises(app_commands.CommandOnCooldown):
+        await ask_cog.ask._check_can_run(at(1))
+    with pytest.raises(app_commands.CommandOnCooldown):
+        await ask_cog.ask_message_menu._check_can_run(at(2))
+    assert await ask_cog.ask._check_can_run(at(1, user_id=7002))
+    assert await ask_cog.ask_message_menu._check_can_run(at(4))
+
+
+async def test_should_not_rate_limit_questions_when_the_cooldown_is_zero(bot):
+    ask_cog = cog(bot)
+    interaction, _ = make_interaction(bot, user_id=7003)
+    interaction.created_at = NOW
+
+    assert await ask_cog.ask._check_can_run(interaction)
+    assert await ask_cog.ask._check_can_run(interaction)
