@@ -199,12 +199,12 @@ def _gate(pattern: str) -> re.Pattern[str] | None:
     """A search for the substrings one of which the text must contain for ``pattern``
     to match (None when there is no such cheap test). Checking it first skips most
     rules."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import sre_parse
     try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import sre_parse  # deprecated alias of re._parser; gates are only a speed-up
         literals = _leading_literals(sre_parse.parse(pattern))
-    except Exception:  # an unparseable pattern just gets no gate: it always runs
+    except Exception:  # no parser, or an unparseable pattern: no gate, the rule always runs
         return None
     if not literals or any(not literal for literal in literals):
         return None
