@@ -24,12 +24,25 @@ class ForgetConfirmView(ExamView):
     """Confirm/cancel buttons that only the member who asked can press.
 
     Not persistent on purpose: an erase confirmation should expire, not survive restarts.
+    On expiry the buttons are removed, through ``origin`` (the ``/mydata forget``
+    interaction), so a late press can't go unanswered.
     """
 
-    def __init__(self, bot: ExamBot, owner_id: int) -> None:
+    def __init__(self, bot: ExamBot, origin: discord.Interaction[Any]) -> None:
         super().__init__(timeout=CONFIRM_TIMEOUT_SECONDS)
         self.bot = bot
-        self.owner_id = owner_id
+        self.origin = origin
+        self.owner_id = origin.user.id
+
+    async def on_timeout(self) -> None:
+        try:
+            await self.origin.edit_original_response(
+                content="⌛ Timed out: nothing was deleted. Run `/mydata forget` again if you "
+                "meant it.",
+                view=None,
+            )
+        except discord.HTTPException:
+            log.info("Could not expire a /mydata forget confirmation (message gone?)")
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id != self.owner_id:
@@ -90,7 +103,7 @@ class MyDataCog(commands.Cog, name="MyData"):
     @mydata.command(name="forget")
     async def forget(self, interaction: discord.Interaction) -> None:
         """Erase everything I store about you (asks for confirmation)."""
-        view = ForgetConfirmView(self.bot, interaction.user.id)
+        view = ForgetConfirmView(self.bot, interaction)
         await interaction.response.send_message(
             "⚠️ This deletes **all** your attempts, reminders, settings and feedback, for "
             "good. Sure?",

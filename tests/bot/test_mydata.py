@@ -143,3 +143,16 @@ async def test_should_report_privately_when_the_deletion_fails(bot, monkeypatch)
 
     assert done.last.ephemeral and "nothing was changed" in done.last.text
     assert not view.is_finished()  # the member can press again
+
+
+async def test_should_remove_the_buttons_when_the_confirmation_times_out(bot):
+    """A press after the timeout would otherwise go unanswered ("interaction failed")."""
+    await seed(bot, 1001)
+    rec = await run(bot, "forget", user_id=1001)
+
+    await rec.last.view.on_timeout()
+
+    expired = rec.last
+    assert expired.kind == "edit" and expired.view is None
+    assert "Timed out: nothing was deleted" in (expired.content or "")
+    assert len(await bot.db.attempts.list_for_user(1001)) == 1
