@@ -15,7 +15,8 @@ from typing import Any
 
 from knowledge.matcher import Matcher
 from knowledge.models import FaqEntry, KnowledgeBase
-from knowledge.templating import render
+from knowledge.normalize import exam_codes, normalize
+from knowledge.templating import exam_summary, render
 
 MAX_QUESTION_CHARS = 500
 
@@ -91,4 +92,32 @@ def answer_question(
     if result.entry_id is None:
         return Answer(None, result.confidence, None, suggestions)
     entry = kb.entries[result.entry_id]
-    return Answer(entry, result.confidence, render(entry.answer, kb, now), suggestions)
+    text = render(entry.answer, kb, now)
+    notes = exam_notes(kb, cleaned, entry, text, now)
+    return Answer(entry, result.confidence, f"{notes}\n\n{text}" if notes else text, suggestions)
+
+
+def exam_notes(
+    kb: KnowledgeBase, question: str, entry: FaqEntry, answer: str, now: dt.datetime
+) -> str:
+    """Facts for the exams a question names that the entry was not written about.
+
+    Exam-specific entries (those with ``exams``, e.g. AI-102's retirement) would
+    otherwise answer "when does AZ-500 retire?" with AI-102's date: the named exam's
+    catalog line comes first, or an honest "not in my catalog". A retired exam is
+    flagged whatever the topic, since policy about an exam nobody can sit misleads.
+    """
+    lines = []
+    for code in dict.fromkeys(exam_codes(normalize(question))):
+        if code in entry.exams:
+            continue
+        exam = kb.exams.get(code)
+        if exam is None:
+            if entry.exams:
+                lines.append(
+                    f"**{code}** isn't in my catalog, so I can't give its own details; "
+                    f"what follows is about {' and '.join(entry.exams)}."
+                )
+        elif entry.exams or exam.is_retired(now):
+            lines.append(exam_summary(exam, now))
+    return "\n".join(lines)

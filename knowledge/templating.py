@@ -48,6 +48,19 @@ def retirement_phrase(exam: Exam, now: dt.datetime) -> str:
     return f"{verb} on {format_day(exam.retires_at)} (11:59 PM US Central)"
 
 
+def exam_summary(exam: Exam, now: dt.datetime) -> str:
+    """One catalog line about ``exam``: name, retirement (date-aware) and successor."""
+    title = f" ({exam.title})" if exam.title else ""
+    if exam.retires_at is None:
+        status = "has no announced retirement date"
+    elif exam.is_retired(now):
+        status = f"{retirement_phrase(exam, now)}: it can no longer be taken"
+    else:
+        status = retirement_phrase(exam, now)
+    successor = f" Its successor is **{exam.successor}**." if exam.successor else ""
+    return f"**{exam.code}**{title} {status}.{successor}"
+
+
 def _exam_field(exam: Exam, field: str, now: dt.datetime) -> str:
     getters: dict[str, Callable[[], object]] = {
         "code": lambda: exam.code,
