@@ -17,6 +17,7 @@ from knowledge.templating import format_day
 # Discord's own limits.
 EMBED_TITLE_MAX = 256
 EMBED_DESCRIPTION_MAX = 4096
+EMBED_FIELD_NAME_MAX = 256
 EMBED_FIELD_MAX = 1024
 BUTTON_LABEL_MAX = 80
 MESSAGE_MAX = 2000

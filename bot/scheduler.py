@@ -34,6 +34,7 @@ import discord
 
 from bot.dm import send_dm
 from bot.personal import describe_status, discord_time, exam_status, reminder_due
+from bot.rendering import MESSAGE_MAX, truncate
 from bot.storage import Reminder
 from knowledge.rules import Status
 
@@ -169,7 +170,7 @@ class ReminderScheduler:
             + status.exam.code
             + " enabled:False`."
         )
-        if await self.send(bot, reminder.user_id, content[:2000]):
+        if await self.send(bot, reminder.user_id, truncate(content, MESSAGE_MAX)):
             self._failures.pop((reminder.user_id, reminder.exam_code), None)
             return True
         await self._failed(reminder, now)

@@ -22,6 +22,7 @@ from bot.personal import (
     log_attempt,
     validate_attempt_input,
 )
+from bot.rendering import MESSAGE_MAX, truncate
 from bot.scheduler import wake_reminders
 from bot.views.attempt_log import LogAttemptButton
 from knowledge.codes import try_normalize_exam_code
@@ -29,7 +30,6 @@ from knowledge.models import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
-MESSAGE_MAX = 2000
 NONE = discord.AllowedMentions.none()
 
 
@@ -41,10 +41,6 @@ def attempt_exam_choices(kb: KnowledgeBase, current: str) -> list[app_commands.C
     if typed is not None and all(c.value != typed for c in choices):
         choices.insert(0, app_commands.Choice(name=f"{typed} (not in the catalog)", value=typed))
     return choices[:MAX_CHOICES]
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
 
 
 class AttemptsCog(commands.Cog, name="Attempts"):
@@ -100,7 +96,8 @@ class AttemptsCog(commands.Cog, name="Attempts"):
         if logged.reminder is not None:
             wake_reminders(self.bot)
         await interaction.edit_original_response(
-            content=_clip(describe_logged(logged, discord_time, now)), allowed_mentions=NONE
+            content=truncate(describe_logged(logged, discord_time, now), MESSAGE_MAX),
+            allowed_mentions=NONE,
         )
 
     @log_command.autocomplete("exam")

@@ -29,13 +29,13 @@ from bot.personal import (
     member_status,
     reminder_due,
 )
+from bot.rendering import EMBED_FIELD_MAX, EMBED_FIELD_NAME_MAX, truncate
 from bot.scheduler import wake_reminders
 from knowledge.rules import Status
 
 log = logging.getLogger(__name__)
 
 NONE = discord.AllowedMentions.none()
-FIELD_MAX = 1024
 MAX_FIELDS = 25
 # Discord allows 25 buttons per message (5 rows of 5).
 MAX_BUTTONS = 25
@@ -50,17 +50,16 @@ COLOURS = {
 }
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def eligibility_embed(statuses: list[ExamStatus], now: dt.datetime) -> discord.Embed:
     """One field per exam; the colour follows the most pressing status."""
     embed = discord.Embed(title="Your eligibility")
     for status in statuses[:MAX_FIELDS]:
         body = describe_status(status, discord_time, now)
         heading, _, rest = body.partition("\n")
-        embed.add_field(name=_clip(heading.replace("**", ""), 256), value=_clip(rest, FIELD_MAX))
+        embed.add_field(
+            name=truncate(heading.replace("**", ""), EMBED_FIELD_NAME_MAX),
+            value=truncate(rest, EMBED_FIELD_MAX),
+        )
     if statuses:
         embed.colour = COLOURS.get(statuses[0].eligibility.status, discord.Colour.blurple())
     embed.set_footer(text="Times are shown in your own time zone. Based only on what you logged.")

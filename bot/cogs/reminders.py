@@ -21,6 +21,7 @@ from bot.personal import (
     discord_time,
     enable_reminder,
 )
+from bot.rendering import MESSAGE_MAX, truncate
 from bot.scheduler import ReminderScheduler
 
 NONE = discord.AllowedMentions.none()
@@ -71,7 +72,9 @@ class RemindersCog(commands.Cog, name="Reminders"):
                     )
         except PersonalInputError as exc:
             raise UserFacingError(f"❌ {exc.message}") from exc
-        await interaction.edit_original_response(content=content[:2000], allowed_mentions=NONE)
+        await interaction.edit_original_response(
+            content=truncate(content, MESSAGE_MAX), allowed_mentions=NONE
+        )
 
     @remind.autocomplete("exam")
     async def remind_autocomplete(
