@@ -72,10 +72,6 @@ class ConversationReply:
     personal_text: str | None = None
     statement: AttemptStatement | None = None
 
-    @property
-    def answered(self) -> bool:
-        return self.kind is ReplyKind.ANSWER
-
 
 def topics(
     kb: KnowledgeBase, entry_ids: list[str] | tuple[str, ...], limit: int
