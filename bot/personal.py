@@ -224,7 +224,9 @@ def _engine_attempts(attempts: list[StoredAttempt]) -> list[Attempt]:
     return [Attempt(a.taken_at, AttemptResult(a.result)) for a in attempts]
 
 
-def _canonical(code: str) -> str:
+def canonical_code(code: str) -> str:
+    """``AB-123`` for any spelling of a code; :class:`PersonalInputError` if malformed.
+    Pure, so commands check it before deferring."""
     try:
         return normalize_exam_code(code)
     except InvalidExamCodeError as exc:
@@ -235,7 +237,7 @@ async def exam_status(
     db: Database, kb: KnowledgeBase, user_id: int, exam_code: str, now: dt.datetime
 ) -> ExamStatus:
     """The member's standing on one exam (eligible with no attempts when none logged)."""
-    exam = kb.exam(_canonical(exam_code))
+    exam = kb.exam(canonical_code(exam_code))
     attempts = await db.attempts.list_for_user(user_id, exam.code)
     eligibility = evaluate(_engine_attempts(attempts), exam, now, kb.policy)
     reminder = await db.reminders.get(user_id, exam.code)
@@ -538,4 +540,4 @@ async def enable_reminder(
 
 async def disable_reminder(db: Database, user_id: int, exam_code: str) -> bool:
     """Turn the member's reminder off; ``True`` if one was on."""
-    return await db.reminders.disable(user_id, _canonical(exam_code))
+    return await db.reminders.disable(user_id, canonical_code(exam_code))

@@ -23,6 +23,7 @@ from bot.errors import ExamView, UserFacingError, run_privately, send_ephemeral
 from bot.personal import (
     ExamStatus,
     PersonalInputError,
+    canonical_code,
     describe_status,
     discord_time,
     enable_reminder,
@@ -138,14 +139,15 @@ class EligibilityCog(commands.Cog, name="Eligibility"):
     @app_commands.describe(exam="Only this exam (default: every exam you logged)")
     async def eligibility(self, interaction: discord.Interaction, exam: str | None = None) -> None:
         """When can you take your exams again? Computed from your own log."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        now = self.bot.now()
         try:
-            statuses = await member_status(
-                self.bot.db, self.bot.knowledge.kb, interaction.user.id, exam, now
-            )
+            code = None if exam is None else canonical_code(exam)
         except PersonalInputError as exc:
             raise UserFacingError(f"❌ {exc.message}") from exc
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        now = self.bot.now()
+        statuses = await member_status(
+            self.bot.db, self.bot.knowledge.kb, interaction.user.id, code, now
+        )
         if not statuses:
             await interaction.edit_original_response(
                 content=(

@@ -16,6 +16,7 @@ from bot.cogs.attempts import attempt_exam_choices
 from bot.errors import UserFacingError
 from bot.personal import (
     PersonalInputError,
+    canonical_code,
     describe_status,
     disable_reminder,
     discord_time,
@@ -48,30 +49,31 @@ class RemindersCog(commands.Cog, name="Reminders"):
     )
     async def remind(self, interaction: discord.Interaction, exam: str, enabled: bool) -> None:
         """Get a DM when you can take an exam again (or turn that off)."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        db, kb, now = self.bot.db, self.bot.knowledge.kb, self.bot.now()
         try:
-            if not enabled:
-                was_on = await disable_reminder(db, interaction.user.id, exam)
-                content = (
-                    "🔕 Reminder turned off." if was_on else "You had no reminder on for that exam."
-                )
-            else:
-                outcome = await enable_reminder(db, kb, interaction.user.id, exam, now)
-                if outcome.reminder is None:
-                    content = f"{outcome.message}\n\n" + describe_status(
-                        outcome.status, discord_time, now
-                    )
-                else:
-                    self.scheduler.wake()
-                    content = (
-                        f"{outcome.message} I'll DM you at "
-                        f"{discord_time(outcome.reminder.due_at)} — keep DMs from server "
-                        "members open so I can reach you. If you log another attempt, "
-                        "the reminder moves with it."
-                    )
+            code = canonical_code(exam)
         except PersonalInputError as exc:
             raise UserFacingError(f"❌ {exc.message}") from exc
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        db, kb, now = self.bot.db, self.bot.knowledge.kb, self.bot.now()
+        if not enabled:
+            was_on = await disable_reminder(db, interaction.user.id, code)
+            content = (
+                "🔕 Reminder turned off." if was_on else "You had no reminder on for that exam."
+            )
+        else:
+            outcome = await enable_reminder(db, kb, interaction.user.id, code, now)
+            if outcome.reminder is None:
+                content = f"{outcome.message}\n\n" + describe_status(
+                    outcome.status, discord_time, now
+                )
+            else:
+                self.scheduler.wake()
+                content = (
+                    f"{outcome.message} I'll DM you at "
+                    f"{discord_time(outcome.reminder.due_at)} — keep DMs from server "
+                    "members open so I can reach you. If you log another attempt, "
+                    "the reminder moves with it."
+                )
         await interaction.edit_original_response(
             content=truncate(content, MESSAGE_MAX), allowed_mentions=NONE
         )

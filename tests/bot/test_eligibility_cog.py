@@ -124,6 +124,7 @@ async def test_should_show_only_the_named_exam_even_without_attempts(bot):
 async def test_should_refuse_malformed_exam_code(bot):
     rec = await eligibility(bot, exam="not a code")
     assert rec.last.ephemeral and "not an exam code" in rec.last.text
+    assert [r.kind for r in rec.replies] == ["response"]  # before deferring
 
 
 async def test_should_not_show_other_members_attempts(bot):

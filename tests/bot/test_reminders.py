@@ -115,6 +115,16 @@ async def test_should_refuse_malformed_exam_code(bot):
     assert rec.last.ephemeral and "not an exam code" in rec.last.text
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+async def test_should_refuse_a_malformed_code_before_deferring(bot, enabled):
+    """Bad input is answered at once, in the response itself, not after "thinking…"."""
+    rec = await remind(bot, "nonsense!", enabled)
+
+    assert [r.kind for r in rec.replies] == ["response"]
+    assert rec.last.ephemeral and "not an exam code" in rec.last.text
+    assert await bot.db.reminders.list_for_user(1001) == []
+
+
 # --------------------------------------------------------------------------- scheduler
 
 
