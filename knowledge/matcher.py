@@ -7,9 +7,12 @@ The matcher is pure and synchronous (no discord, no clock). For each question it
 2. refuses explicit out-of-scope questions (other vendors' exams, driving tests, game
    refunds, Azure how-tos, small talk …): a Microsoft answer to an AWS question is
    worse than "I don't know";
-3. scores entries with an IDF-weighted coverage of the question's words (through an
-   inverted index, so 10,000 entries stay fast), then re-scores the best few with
-   rapidfuzz over every pre-normalised phrasing, title and keyword;
+3. scores entries with a BM25-like lexical relevance of the question's words (IDF
+   from the knowledge base, each word weighted by the share of the entry's phrasings
+   that use it; through an inverted index, so 10,000 entries stay fast), then re-scores
+   the best few with rapidfuzz over every pre-normalised phrasing, title and keyword,
+   and by the exam codes asked about (an entry most of whose phrasings name AI-102 is
+   about AI-102, not AZ-500);
 4. turns the best score and its margin over the runner-up into a calibrated
    confidence (a logistic fit on the tune split of ``eval/questions.tsv``) and abstains
    below :data:`ABSTAIN_BELOW`.
@@ -50,14 +53,26 @@ SHORTLIST = 10
 
 # Raw score = FUZZY_WEIGHT × fuzzy similarity + (1 - FUZZY_WEIGHT) × IDF coverage, plus
 # small bonuses: a keyword phrase said word for word, the exam code asked about.
-FUZZY_WEIGHT = 0.6
+FUZZY_WEIGHT = 0.5
 KEYWORD_BONUS = 0.05
 CODE_BONUS = 0.03
-CODE_PENALTY = 0.03
+# An entry about particular exams (a code in at least CODE_SPECIFIC_SHARE of its
+# phrasings: AI-102's retirement) asked about a code it never mentions.
+# Entries naming an exam code in at least this share of their phrasings are about
+# exams; those naming one code that often are about that exam.
+CODE_SPECIFIC_SHARE = 0.3
+CODE_SPECIFIC_BONUS = 0.06
+CODE_MISMATCH = 0.2
+# Lexical relevance: a question word found in an entry counts TF_FLOOR of its IDF, plus
+# the rest in proportion to a BM25-like saturation of the share r of the entry's texts
+# that use it, (1 + TF_K)·r / (r + TF_K): a word most phrasings share is the entry's
+# concept, a word one phrasing mentions in passing is not.
+TF_FLOOR = 0.5
+TF_K = 0.2
 
 # Logistic calibration of (top score, margin over the runner-up, information) →
 # P(correct); fitted on the tune split by ``python -m eval.run --fit``.
-CALIBRATION = (-1.08, 5.71, 1.5, -0.19)  # bias, top, margin, information
+CALIBRATION = (-1.3, 4.0, 4.14, 0.15)  # bias, top, margin, information
 
 # Entries offered first when the autocomplete box is empty, if they exist.
 POPULAR_ENTRIES = (
@@ -259,6 +274,8 @@ class Matcher:
     def __init__(self, kb: KnowledgeBase) -> None:
         self._kb = kb
         self._items: list[_Indexed] = []
+        self._specific_codes: list[frozenset[str]] = []
+        self._about_codes: list[bool] = []
         self._postings: dict[str, list[int]] = defaultdict(list)
         self._autocomplete_texts: list[str] = []
         self._autocomplete_owner: list[int] = []
@@ -271,12 +288,17 @@ class Matcher:
             keywords = [normalize(k) for k in entry.keywords]
             texts = [" ".join(content_tokens(n)) for n in normalized + keywords]
             texts = [t for t in dict.fromkeys(texts) if t]
-            codes = frozenset(entry.exams) | {c for n in normalized for c in exam_codes(n)}
+            codes = frozenset(entry.exams) | {
+                c for n in (*normalized, *keywords) for c in exam_codes(n)
+            }
             for text in (*normalized, *keywords):
                 for word in text.split():
                     if word.isalpha():
                         word_counts[word] += 1
             self._items.append(_Indexed(entry, texts, keywords, codes))
+            specific, about_codes = self._entry_codes(normalized)
+            self._specific_codes.append(specific)
+            self._about_codes.append(about_codes)
             vocab = frozenset(t for text in texts for t in text.split())
             self._vocabs.append(vocab)
             for token in vocab:
@@ -319,6 +341,24 @@ class Matcher:
             for token, postings in self._postings.items()
         }
         self._max_idf = math.log((count + 1) / 0.5)
+        # Per entry: how strongly each of its words stands for it (see TF_FLOOR), its
+        # and the exam codes it is about.
+        self._factors: list[dict[str, float]] = []
+        for item in self._items:
+            counts: dict[str, int] = defaultdict(int)
+            for text in item.texts:
+                for word in set(text.split()):
+                    counts[word] += 1
+            size = max(len(item.texts), 1)
+            factors = {}
+            for word, n in counts.items():
+                share = n / size
+                factors[word] = TF_FLOOR + (1 - TF_FLOOR) * min(
+                    1.0, (1 + TF_K) * share / (share + TF_K))
+            self._factors.append(factors)
+        # Codes some entry is specifically about: a question naming only those is not
+        # for an entry about exams in general ("which exams retire" vs AI-102's date).
+        self._owned_codes = frozenset().union(*self._specific_codes)
         self._vocab = sorted(self._postings)
         self._spell_cache: dict[str, str] = {}
         self._score_cache: dict[str, tuple[tuple[Candidate, ...], _Signals]] = {}
@@ -336,6 +376,25 @@ class Matcher:
         ]
 
     # --- helpers ----------------------------------------------------------------
+    @staticmethod
+    def _entry_codes(texts: list[str]) -> tuple[frozenset[str], bool]:
+        """The exam codes an entry is about, and whether it is about exams by code at all.
+
+        An entry is about exams by code when at least :data:`CODE_SPECIFIC_SHARE` of its
+        question and phrasings name one ("is AI-102 retired", "is az-204 retired"); it
+        is about the codes named that often (AI-102, for the first), not the ones a
+        generic entry mentions in passing. ``texts``: the normalised question and
+        phrasings."""
+        counts: dict[str, int] = defaultdict(int)
+        with_code = 0
+        for text in texts:
+            found = set(exam_codes(text))
+            with_code += bool(found)
+            for code in found:
+                counts[code] += 1
+        cut = CODE_SPECIFIC_SHARE * len(texts)
+        return frozenset(c for c, n in counts.items() if n >= cut), with_code >= cut
+
     @property
     def knowledge(self) -> KnowledgeBase:
         return self._kb
@@ -418,7 +477,7 @@ class Matcher:
                 common.append(token)
                 continue
             for index in postings:
-                scores[index] += weight
+                scores[index] += weight * self._factors[index][token]
         if not scores and common:
             # Only common words: every entry that knows the first of them competes.
             for index in self._postings[common[0]]:
@@ -427,7 +486,8 @@ class Matcher:
         result = {}
         for index in shortlist:
             vocab = self._vocabs[index]
-            extra = sum(self._idf[t] for t in common if t in vocab)
+            factors = self._factors[index]
+            extra = sum(self._idf[t] * factors[t] for t in common if t in vocab)
             result[index] = (scores[index] + extra) / total
         return result
 
@@ -548,8 +608,16 @@ class Matcher:
             score = FUZZY_WEIGHT * fuzzy + (1 - FUZZY_WEIGHT) * coverage[index]
             if index in keyword_hits:
                 score += KEYWORD_BONUS
-            if codes and item.codes:
-                score += CODE_BONUS if codes & item.codes else -CODE_PENALTY
+            if codes:
+                specific = self._specific_codes[index]
+                if codes & specific:
+                    score += CODE_SPECIFIC_BONUS
+                elif specific:
+                    score -= CODE_MISMATCH  # AI-102's retirement, asked about AZ-500
+                elif self._about_codes[index] and codes <= self._owned_codes:
+                    score -= CODE_MISMATCH  # other exams' retirements, asked about AI-102
+                elif codes & item.codes:
+                    score += CODE_BONUS
             if item.entry.personal:
                 if personal:
                     score += 0.15

@@ -244,7 +244,7 @@ _STOPWORDS = frozenset(
 
 # Words that carry meaning for the question even though they are short or common.
 _KEEP = frozenset({"when", "how", "long", "much", "many", "again", "before", "after", "yet",
-                   "now", "today", "online", "home", "free", "first", "second", "third"})
+                   "now", "still", "today", "online", "home", "free", "first", "second", "third"})
 
 # Every word the normaliser treats as grammar rather than content; the matcher's
 # spelling correction may map a typo onto one of these ("waht" → "what").

@@ -190,3 +190,38 @@ def test_questions_about_the_bot_go_to_help(matcher, question):
 
 def test_closed_book_is_the_open_book_entry(matcher):
     assert matcher.match("is the exam closed book or not").entry_id == "open-book"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # Retirement questions go by the exam named: AI-102's own entry, or the others.
+        ("is pl-200 retiring", "other-retirements"),
+        ("is sc-300 going to be retired", "other-retirements"),
+        ("when is mb-280 retired", "other-retirements"),
+        ("ai-102 retirement", "retirement"),
+        ("is ai102 still bookable", "retirement"),
+    ],
+)
+def test_exam_codes_pick_between_entries_about_particular_exams(matcher, question, expected):
+    assert matcher.match(question).entry_id == expected
+
+
+def test_entries_about_one_exam_are_told_apart_from_generic_ones(matcher):
+    # A code named in most of an entry's phrasings makes the entry about that exam; a
+    # code a generic entry mentions once in passing does not.
+    specific = dict(zip(matcher._ids, matcher._specific_codes, strict=True))
+    assert specific["retirement"] == {"AI-102"}
+    assert specific["retake-first-wait"] == frozenset()
+    assert specific["other-retirements"] == frozenset()
+
+
+def test_words_most_phrasings_share_weigh_more_than_passing_mentions(matcher):
+    from knowledge.matcher import TF_FLOOR
+    from knowledge.normalize import stem
+
+    factors = dict(zip(matcher._ids, matcher._factors, strict=True))
+    expired = factors["expired-certification"]
+    # "expired" is that entry's concept; "grace" comes up in a few of its phrasings.
+    assert expired[stem("expired")] > 0.9
+    assert TF_FLOOR <= expired[stem("grace")] < expired[stem("expired")]
