@@ -8,6 +8,7 @@ answers whoever clicks it, ephemerally.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import re
@@ -17,7 +18,7 @@ from discord.ext import commands
 
 from bot.client import ExamBot
 from bot.conversation import ConversationReply, ReplyKind, respond
-from bot.errors import ExamView
+from bot.errors import GENERIC_ERROR, ExamView
 from bot.views.answers import answer_message
 from bot.views.attempt_log import log_offer_view
 
@@ -87,6 +88,11 @@ class ConversationCog(commands.Cog):
                 await self._answer_mention(message, text, now)
         except discord.HTTPException as exc:
             log.warning("Could not answer message %s: %s", message.id, exc.status)
+        except Exception:
+            # A bug or a database failure: say so rather than leave the member unanswered.
+            log.exception("Answering message %s failed", message.id)
+            with contextlib.suppress(discord.HTTPException):
+                await message.channel.send(GENERIC_ERROR, allowed_mentions=NO_PINGS)
 
     async def _respond(
         self, message: discord.Message, text: str, now: dt.datetime, *, private: bool

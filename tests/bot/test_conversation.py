@@ -11,6 +11,7 @@ import pytest
 
 from bot.client import ExamBot
 from bot.conversation import NO_LOG_TEXT, ReplyKind, respond
+from bot.errors import GENERIC_ERROR
 from bot.personal import local_time, log_attempt
 from knowledge.matcher import MatchResult
 from tests.bot.conftest import NOW
@@ -298,3 +299,22 @@ async def test_should_not_read_a_stated_result_back_publicly_when_mentioned_in_a
     text = sent[0].reply.text
     assert "AZ-104" not in text
     assert not any(c.startswith("exambot:log:") for c in sent[0].reply.custom_ids)
+
+
+@pytest.mark.parametrize("guild_id", [None, 5000], ids=["dm", "mention"])
+async def test_should_apologise_instead_of_staying_silent_when_answering_fails(
+    online_bot, monkeypatch, caplog, guild_id
+):
+    async def broken(user_id: int) -> str:
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(online_bot.db.settings, "get_timezone", broken)
+    mentions = [] if guild_id is None else [online_bot.user]
+    text = IN_SCOPE if guild_id is None else f"<@{BOT_ID}> {IN_SCOPE}"
+
+    sent = await deliver(online_bot, text, guild_id=guild_id, mentions=mentions)
+
+    [reply] = sent
+    assert reply.content == GENERIC_ERROR
+    assert no_pings(reply)
+    assert "database is locked" in caplog.text
