@@ -67,12 +67,18 @@ CODE_MISMATCH = 0.2
 # the rest in proportion to a BM25-like saturation of the share r of the entry's texts
 # that use it, (1 + TF_K)·r / (r + TF_K): a word most phrasings share is the entry's
 # concept, a word one phrasing mentions in passing is not.
-TF_FLOOR = 0.5
-TF_K = 0.2
+TF_FLOOR = 0.6
+TF_K = 0.3
+
+# A first-person question about the member's own next attempt ("when can I retake")
+# favours the personal entry; a question without "I" or "my" does not go there.
+PERSONAL_BONUS = 0.15
+IMPERSONAL_PENALTY = 0.1
+PERSONAL_OTHER_PENALTY = 0.03
 
 # Logistic calibration of (top score, margin over the runner-up, information) →
 # P(correct); fitted on the tune split by ``python -m eval.run --fit``.
-CALIBRATION = (-1.3, 4.0, 4.14, 0.15)  # bias, top, margin, information
+CALIBRATION = (-1.19, 3.98, 3.27, 0.39)  # bias, top, margin, information
 
 # Entries offered first when the autocomplete box is empty, if they exist.
 POPULAR_ENTRIES = (
@@ -620,11 +626,11 @@ class Matcher:
                     score += CODE_BONUS
             if item.entry.personal:
                 if personal:
-                    score += 0.15
+                    score += PERSONAL_BONUS
                 elif not first_person:
-                    score -= 0.1
+                    score -= IMPERSONAL_PENALTY
             elif personal:
-                score -= 0.03
+                score -= PERSONAL_OTHER_PENALTY
             scored.append(Candidate(item.entry.id, score))
         scored.sort(key=lambda c: (-c.score, c.entry_id))
         return tuple(scored), signals
