@@ -333,6 +333,25 @@ class FakeDiscord:
             }
         return payload
 
+    def button_interaction(
+        self, custom_id: str, *, user_id: int, guild_id: int | None = None
+    ) -> dict[str, Any]:
+        """An INTERACTION_CREATE payload for a press of button ``custom_id`` on one of the
+        bot's messages (discord.py rebuilds dynamic items from that message)."""
+        payload = self.slash_interaction("help", user_id=user_id, guild_id=guild_id)
+        channel_id = payload["channel_id"]
+        message = self._message(channel_id, {"content": "an answer"})
+        message["components"] = [
+            {
+                "type": 1,
+                "components": [{"type": 2, "style": 2, "label": "button", "custom_id": custom_id}],
+            }
+        ]
+        payload["type"] = 3
+        payload["data"] = {"custom_id": custom_id, "component_type": 2}
+        payload["message"] = message
+        return payload
+
     def dm_message(self, content: str, *, user_id: int) -> dict[str, Any]:
         """A MESSAGE_CREATE payload for a DM from ``user_id``."""
         return {

@@ -129,3 +129,23 @@ async def test_should_survive_a_gateway_disconnect_by_resuming(
     await fake_discord.wait_for(lambda: fake_discord.resumes >= 1, timeout=20)
     reply = await _slash(fake_discord, "help", user_id=MEMBER, guild_id=77)
     assert reply, "the bot answers after reconnecting"
+
+
+async def test_should_answer_a_persistent_button_privately_after_deferring(
+    running_bot: ExamBot, fake_discord: FakeDiscord
+) -> None:
+    """A 👍 under an answer: acknowledged first (ephemeral defer), then a private reply."""
+    before = len(fake_discord.sent)
+    await fake_discord.dispatch(
+        "INTERACTION_CREATE",
+        fake_discord.button_interaction(
+            "exambot:feedback:up:retake-cost", user_id=MEMBER, guild_id=77
+        ),
+    )
+
+    replies = await fake_discord.wait_for(lambda: _sent_after(fake_discord, before, "webhook:"))
+    new = fake_discord.sent[before:]
+    assert new[0].route == "callback:5" and new[0].ephemeral
+    assert replies[0].ephemeral and "Thanks" in replies[0].text
+    [vote] = await running_bot.db.feedback.list_for_user(MEMBER)
+    assert vote.entry_id == "retake-cost" and vote.helpful
