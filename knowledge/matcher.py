@@ -49,7 +49,7 @@ MIN_INFORMATION = 0.15
 # Questions whose scores are kept (oldest dropped first).
 SCORE_CACHE_SIZE = 2048
 # Entries re-scored with the fuzzy scorers after the inverted-index pass.
-SHORTLIST = 10
+SHORTLIST = 8
 
 # Raw score = FUZZY_WEIGHT × fuzzy similarity + (1 - FUZZY_WEIGHT) × IDF coverage, plus
 # small bonuses: a keyword phrase said word for word, the exam code asked about.
