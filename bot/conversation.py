@@ -135,11 +135,13 @@ async def respond(
     time_format: TimeFormat | None = None,
     include_personal: bool = True,
     record_unanswered: bool = True,
+    guild_id: int | None = None,
 ) -> ConversationReply:
     """Answer one free-text message from ``user_id``.
 
     - invalid input → :attr:`ReplyKind.INVALID` with a friendly ``text``, nothing stored;
-    - no match → :attr:`ReplyKind.NO_MATCH`, the question recorded as unanswered;
+    - no match → :attr:`ReplyKind.NO_MATCH`, the question recorded as unanswered for
+      the moderators of ``guild_id`` (``None``: a DM or the console, seen by no server);
     - unsure → :attr:`ReplyKind.SUGGESTIONS` (up to three "did you mean" topics);
     - otherwise the rendered answer, with related topics and sources.
 
@@ -181,7 +183,7 @@ async def respond(
                 statement=statement,
             )
         if record_unanswered:
-            await db.unanswered.record(question)
+            await db.unanswered.record(question, guild_id)
         return ConversationReply(
             ReplyKind.NO_MATCH,
             "I don't have an answer for that. I only know Microsoft certification exam "

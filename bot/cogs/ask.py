@@ -68,6 +68,7 @@ class AskCog(commands.Cog):
             knowledge=self.bot.knowledge,
             now=self.bot.now(),
             include_personal=False,
+            guild_id=interaction.guild_id,
         )
         embed, view = answer_message(reply, show_personal=False)
         await interaction.edit_original_response(

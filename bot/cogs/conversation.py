@@ -104,6 +104,7 @@ class ConversationCog(commands.Cog):
             knowledge=self.bot.knowledge,
             now=now,
             include_personal=private,
+            guild_id=message.guild.id if message.guild else None,
         )
 
     async def _answer_dm(self, message: discord.Message, text: str, now: dt.datetime) -> None:

@@ -41,7 +41,8 @@ class ModerationCog(commands.Cog):
             await interaction.response.send_message(NOT_A_MODERATOR, ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        rows = await self.bot.db.unanswered.top(UNANSWERED_LIMIT)
+        # Only this server's questions: other servers' and DMs' are not theirs to read.
+        rows = await self.bot.db.unanswered.top(UNANSWERED_LIMIT, guild_id=interaction.guild_id)
         if not rows:
             await interaction.edit_original_response(
                 content="No unanswered questions recorded yet."

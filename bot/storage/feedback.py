@@ -13,6 +13,8 @@ MAX_QUESTION_CHARS = 500
 
 INSERT_FEEDBACK = """
 INSERT INTO feedback (user_id, entry_id, question, helpful, created_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (user_id, entry_id) DO UPDATE
+SET question = excluded.question, helpful = excluded.helpful, created_at = excluded.created_at
 """
 SELECT_COUNTS = """
 SELECT entry_id, SUM(helpful), SUM(1 - helpful) FROM feedback GROUP BY entry_id ORDER BY entry_id
@@ -58,7 +60,8 @@ class FeedbackRepository:
         self._gate = gate
 
     async def record(self, user_id: int, entry_id: str, question: str, helpful: bool) -> None:
-        """Store one vote. Every vote is kept (a member may vote again after a new answer)."""
+        """Store a member's vote on an answer; voting again replaces their earlier vote,
+        so repeated clicks cannot skew the counts."""
         params = (
             user_id,
             entry_id,

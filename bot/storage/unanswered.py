@@ -1,7 +1,8 @@
 """Questions the bot could not answer, counted so maintainers know what FAQ to write next.
 
-Privacy: no user id is stored, on purpose. Only the question text, how often it was
-asked, and when it was first and last seen.
+Privacy: no user id is stored, on purpose. Only the question text, the server it was
+asked in (0 for direct messages), how often, and when it was first and last seen; each
+server's moderators see only their own server's questions.
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ from bot.storage._time import to_db
 MAX_QUESTION_CHARS = 500
 
 UPSERT_QUESTION = """
-INSERT INTO unanswered (normalized, question, count, first_seen, last_seen)
-VALUES (?, ?, 1, ?, ?)
-ON CONFLICT (normalized) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen
+INSERT INTO unanswered (guild_id, normalized, question, count, first_seen, last_seen)
+VALUES (?, ?, ?, 1, ?, ?)
+ON CONFLICT (guild_id, normalized) DO UPDATE
+SET count = count + 1, last_seen = excluded.last_seen
 """
 SELECT_TOP = """
-SELECT question, count FROM unanswered ORDER BY count DESC, last_seen DESC LIMIT ?
+SELECT question, count FROM unanswered WHERE guild_id = ?
+ORDER BY count DESC, last_seen DESC LIMIT ?
 """
+# Direct messages, and questions recorded before servers were told apart.
+NO_SERVER = 0
 
 _NON_WORD = re.compile(r"[^\w]+")
 
@@ -37,8 +42,9 @@ class UnansweredRepository:
     def __init__(self, gate: Gate) -> None:
         self._gate = gate
 
-    async def record(self, question: str) -> None:
-        """Count one more asking of ``question``; blank or punctuation-only text is ignored.
+    async def record(self, question: str, guild_id: int | None = None) -> None:
+        """Count one more asking of ``question`` in ``guild_id`` (``None``: a DM); blank or
+        punctuation-only text is ignored.
 
         The stored display text is the first phrasing seen of each normalised question.
         """
@@ -48,12 +54,13 @@ class UnansweredRepository:
         raw = " ".join(question.split())[:MAX_QUESTION_CHARS]
         now = to_db(self._gate.clock())
         async with self._gate.transaction() as conn:
-            await conn.execute(UPSERT_QUESTION, (normalized, raw, now, now))
+            await conn.execute(UPSERT_QUESTION, (guild_id or NO_SERVER, normalized, raw, now, now))
 
-    async def top(self, limit: int = 10) -> list[tuple[str, int]]:
-        """``(question, count)`` most frequent first; ties go to the most recently asked."""
+    async def top(self, limit: int = 10, guild_id: int | None = None) -> list[tuple[str, int]]:
+        """``(question, count)`` asked in ``guild_id`` (``None``: DMs), most frequent first;
+        ties go to the most recently asked."""
         async with self._gate.read() as conn:
-            cursor = await conn.execute(SELECT_TOP, (max(0, limit),))
+            cursor = await conn.execute(SELECT_TOP, (guild_id or NO_SERVER, max(0, limit)))
             rows = await cursor.fetchall()
             await cursor.close()
         return [(str(row[0]), int(row[1])) for row in rows]

@@ -13,6 +13,9 @@ import knowledge.loader
 from bot.client import ExamBot
 from tests.bot.doubles import make_interaction
 
+# The guild the interaction doubles run in by default.
+GUILD = 5000
+
 
 def cog(bot: ExamBot) -> Any:
     found = bot.get_cog("ModerationCog")
@@ -37,7 +40,7 @@ def test_should_gate_kb_group_by_manage_guild_and_guild_only(bot):
 
 async def test_should_list_most_frequent_unanswered_questions_when_moderator_asks(bot):
     for question in ["is the exam open book", "Is the exam open book?", "can I bring a pet"]:
-        await bot.db.unanswered.record(question)
+        await bot.db.unanswered.record(question, GUILD)
 
     recorder = await run(bot, "unanswered", manage_guild=True)
 
@@ -46,6 +49,18 @@ async def test_should_list_most_frequent_unanswered_questions_when_moderator_ask
     lines = (reply.content or "").splitlines()
     assert "**2×** is the exam open book" in lines[1]
     assert "**1×** can I bring a pet" in lines[2]
+
+
+async def test_should_show_only_this_servers_unanswered_questions(bot):
+    await bot.db.unanswered.record("asked here", GUILD)
+    await bot.db.unanswered.record("asked in another server", GUILD + 1)
+    await bot.db.unanswered.record("asked in a private DM")
+
+    recorder = await run(bot, "unanswered", manage_guild=True)
+
+    text = recorder.last.content or ""
+    assert "asked here" in text
+    assert "another server" not in text and "private DM" not in text
 
 
 async def test_should_say_nothing_recorded_when_there_are_no_unanswered_questions(bot):
@@ -61,9 +76,9 @@ async def test_should_acknowledge_unanswered_before_reading_the_database(bot, mo
     real = bot.db.unanswered.top
     acknowledged: list[bool] = []
 
-    async def spy(limit: int) -> Any:
+    async def spy(limit: int, guild_id: int | None = None) -> Any:
         acknowledged.append(interaction.response.is_done())
-        return await real(limit)
+        return await real(limit, guild_id)
 
     monkeypatch.setattr(bot.db.unanswered, "top", spy)
     moderation = cog(bot)
@@ -77,7 +92,7 @@ async def test_should_acknowledge_unanswered_before_reading_the_database(bot, mo
 
 @pytest.mark.parametrize("name", ["unanswered", "reload"])
 async def test_should_refuse_when_member_is_not_a_moderator(bot, name):
-    await bot.db.unanswered.record("secret question")
+    await bot.db.unanswered.record("secret question", GUILD)
     before = bot.knowledge
 
     recorder = await run(bot, name, manage_guild=False)

@@ -104,3 +104,28 @@ async def test_database_should_use_wal_and_its_pragmas(db: Database, db_path: Pa
 
 def test_migration_error_should_be_a_runtime_error() -> None:
     assert issubclass(DatabaseTooNewError, MigrationError)
+
+
+async def test_upgrading_a_version_1_database_should_keep_its_data(db_path: Path) -> None:
+    """0002 rebuilds ``unanswered`` per server and keeps one vote per member and answer."""
+    db_path.parent.mkdir(parents=True)
+    async with aiosqlite.connect(db_path) as conn:
+        assert await migrate(conn, load_migrations()[:1]) == 1
+        await conn.execute(
+            "INSERT INTO unanswered VALUES ('old question', 'Old question?', 3, "
+            "'2026-01-01T00:00:00.000000+00:00', '2026-01-02T00:00:00.000000+00:00')"
+        )
+        for helpful in (1, 1, 0):
+            await conn.execute(
+                "INSERT INTO feedback (user_id, entry_id, question, helpful, created_at) "
+                "VALUES (7, 'refund', 'q', ?, '2026-01-01T00:00:00.000000+00:00')",
+                (helpful,),
+            )
+        await conn.commit()
+
+    async with await Database.open(db_path) as db:
+        assert await db.schema_version() == 2
+        # Questions from before servers were told apart are shown to no server.
+        assert await db.unanswered.top() == [("Old question?", 3)]
+        assert await db.unanswered.top(guild_id=5000) == []
+        assert await db.feedback.counts() == {"refund": (0, 1)}

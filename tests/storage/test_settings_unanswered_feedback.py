@@ -48,6 +48,25 @@ async def test_unanswered_should_store_no_user_id(db: Database, db_path: Path) -
     assert not any("user" in c for c in columns)
 
 
+async def test_unanswered_should_be_kept_apart_per_server(db: Database) -> None:
+    await db.unanswered.record("same question", 111)
+    await db.unanswered.record("same question", 111)
+    await db.unanswered.record("same question", 222)
+    await db.unanswered.record("same question")  # a DM
+
+    assert await db.unanswered.top(guild_id=111) == [("same question", 2)]
+    assert await db.unanswered.top(guild_id=222) == [("same question", 1)]
+    assert await db.unanswered.top() == [("same question", 1)]
+
+
+async def test_feedback_should_keep_one_vote_per_member_and_entry(db: Database) -> None:
+    for helpful in (True, True, True, False):
+        await db.feedback.record(1, "retake-wait", "how long?", helpful)
+
+    assert await db.feedback.counts() == {"retake-wait": (0, 1)}
+    assert [f.helpful for f in await db.feedback.list_for_user(1)] == [False]
+
+
 async def test_feedback_counts_should_be_per_entry(db: Database) -> None:
     assert await db.feedback.counts() == {}
     await db.feedback.record(1, "retake-wait", "how long?", True)
