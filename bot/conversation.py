@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.knowledge_state import KnowledgeState
 from bot.personal import describe_status, discord_time, member_status
 from bot.storage import Database
-from knowledge.answers import InvalidQuestionError, answer_question
+from knowledge.answers import SMALL_TALK, InvalidQuestionError, answer_question
 from knowledge.models import KnowledgeBase, Source
 from knowledge.statements import AttemptStatement, parse_attempt_statement
 from knowledge.templating import render
@@ -123,6 +123,12 @@ NO_LOG_TEXT = (
     "or run `/eligibility`."
 )
 
+GREETING_TEXT = (
+    "Hi! 👋 I answer questions about Microsoft certification exam policies: passing "
+    "scores, retake waits, attempt limits, refunds, retirements… Try asking "
+    "“how long do I wait after failing?” or “when can I retake?”. `/help` lists everything."
+)
+
 
 async def respond(
     text: str,
@@ -181,6 +187,14 @@ async def respond(
                 confidence=answer.confidence,
                 suggestions=suggestions,
                 statement=statement,
+            )
+        if answer.reason == SMALL_TALK:
+            # "hi" / "thanks" are not questions the maintainers should write answers for.
+            return ConversationReply(
+                ReplyKind.NO_MATCH,
+                GREETING_TEXT,
+                question,
+                confidence=answer.confidence,
             )
         if record_unanswered:
             await db.unanswered.record(question, guild_id)

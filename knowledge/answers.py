@@ -19,6 +19,8 @@ from knowledge.normalize import exam_codes, normalize
 from knowledge.templating import exam_summary, render
 
 MAX_QUESTION_CHARS = 500
+# The matcher's reason for a greeting or thanks: worth a friendly reply, not a record.
+SMALL_TALK = "small talk"
 
 _WHITESPACE_RE = re.compile(r"\s+")
 
@@ -62,6 +64,8 @@ class Answer:
     confidence: float
     text: str | None  # rendered Markdown, None when abstaining
     suggestions: list[str] = field(default_factory=list)  # entry ids for "Did you mean…"
+    # Why the matcher abstained ("small talk", "other vendor" …), for the front ends.
+    reason: str | None = None
 
     @property
     def entry_id(self) -> str | None:
@@ -90,7 +94,7 @@ def answer_question(
     result = matcher.match(cleaned)
     suggestions = [s for s in result.suggestions if s in kb.entries]
     if result.entry_id is None:
-        return Answer(None, result.confidence, None, suggestions)
+        return Answer(None, result.confidence, None, suggestions, result.reason)
     entry = kb.entries[result.entry_id]
     text = render(entry.answer, kb, now)
     notes = exam_notes(kb, cleaned, entry, text, now)

@@ -318,3 +318,13 @@ async def test_should_apologise_instead_of_staying_silent_when_answering_fails(
     assert reply.content == GENERIC_ERROR
     assert no_pings(reply)
     assert "database is locked" in caplog.text
+
+
+@pytest.mark.parametrize("text", ["hi", "hello there", "thanks bot"])
+async def test_should_greet_small_talk_without_recording_it(bot, text):
+    reply = await respond(text, user_id=1, db=bot.db, knowledge=bot.knowledge, now=NOW)
+
+    assert reply.kind is ReplyKind.NO_MATCH
+    assert reply.text.startswith("Hi!") and "/help" in reply.text
+    assert "don't have an answer" not in reply.text
+    assert await bot.db.unanswered.top(5) == []
