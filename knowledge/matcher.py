@@ -24,8 +24,9 @@ import heapq
 import math
 import re
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import chain
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -112,7 +113,7 @@ _OTHER_CODES = re.compile(
 )
 _NON_CERT_EXAMS = re.compile(
     r"\b(driving (test|exam|lesson)s?|driver'?s? (test|exam)|road test|dmv|learner'?s permit|"
-    r"permit test|bar exam|"
+    r"permit test|driving theory|theory test|bar exam|"
     r"the bar|lsat|mcat|gmat|gre|act exam|toefl|ielts|gcse|a-levels?|ged|usmle|nclex|"
     r"ccat|final exams?|midterms?|uni exam|thesis|the sat|sat (exam|test|score)s?)\b"
 )
@@ -122,6 +123,38 @@ _REFUNDS = re.compile(
     r"microsoft 365 subscription|copilot pro|onedrive|skype|minecraft|azure credits?|"
     r"credits|billing|invoice|azure (bill|account|spend))\b"
 )
+# Personal documents (a passport to renew, a licence's validity): not the exam's ID rules,
+# unless the member asks whether the document works for the exam.
+_PERSONAL_DOCS = re.compile(
+    r"\b(passports?|driving licen[cs]es?|driver'?s? licen[cs]es?|visas?|residence permits?|"
+    r"birth certificates?|national id cards?|id cards?)\b"
+)
+_DOC_ADMIN = re.compile(
+    r"\b(renew|renews|renewing|renewal|replace|replacement|apply for|application|lost|stolen|"
+    r"last|lasts|valid for|good for|get a new|issue|issued|processing)\b"
+)
+_DOC_FOR_EXAM = re.compile(
+    r"\b(use|used|using|accept|accepted|accepts|bring|show|match|matches|name|as (my )?id|"
+    r"identification|check|proctor|pearson|onvue|test cent(er|re))\b"
+)
+# "renewal" alone does not make a passport question about exams.
+_DOC_EXAM = re.compile(
+    r"\b(exam|exams|test|certification|certified|credential|proctor|proctored|pearson|vue|"
+    r"onvue|microsoft|azure|check in|attempt)\b"
+)
+# Help with Microsoft's (or anyone's) products and devices rather than its exams.
+_PRODUCT_SUPPORT = re.compile(
+    r"\b(passwords?|windows (update|activation|10|11|laptop|pc|key)|outlook|ms teams|"
+    r"teams (meeting|call|chat|app)|keeps crashing|blue screen|bsod|printer|wi-?fi|bluetooth|"
+    r"product key|excel formula|vlookup|word document|powerpoint|xbox controller)\b"
+)
+# Small talk that is a question in form: the meaning of life, the bot's feelings.
+_CHIT_CHAT = re.compile(
+    r"\b(meaning of life|what is love|are you (real|human|alive|sentient|happy|ok)|"
+    r"how old are you|what is your name|do you have feelings|do you dream|"
+    r"tell me (a story|something funny)|sing me|what day is it|what time is it)\b"
+)
+
 # The study group's own life: events, calls, the Discord server.
 _COMMUNITY = re.compile(
     r"\b((server|discord|community|group) (event|events|meetup|call|calls|session|"
@@ -233,6 +266,13 @@ def out_of_scope_reason(question: str) -> str | None:
         return "a career question"
     if _TECH_HOWTO.search(lowered) and not has_exam_context:
         return "a technical how-to"
+    if _PRODUCT_SUPPORT.search(lowered) and not has_exam_context:
+        return "product support, not exam policy"
+    if (_PERSONAL_DOCS.search(lowered) and _DOC_ADMIN.search(lowered)
+            and not _DOC_FOR_EXAM.search(lowered) and not _DOC_EXAM.search(normalized)):
+        return "a personal document, not the exam's ID rules"
+    if _CHIT_CHAT.search(normalized) and not has_exam_context:
+        return "small talk"
     # "hey, what can you do?" is a question after a greeting, not small talk.
     rest = _GREETING.sub("", normalized, count=1).strip()
     small = not rest or bool(_SMALL_TALK.match(rest))
@@ -521,45 +561,38 @@ class Matcher:
         token_set_ratio pass only sees texts sharing a word with the question (for the
         others it equals the token_sort_ratio of the de-duplicated words, and the
         coverage discount halves it)."""
-        choices: list[str] = []
-        owners: list[int] = []
-        for index in shortlist:
-            sorted_texts = self._entry_sorted[index]
-            choices.extend(sorted_texts)
-            owners.extend([index] * len(sorted_texts))
         sorted_query = " ".join(sorted(query.split()))
-        sort_scores = process.extract(sorted_query, choices, scorer=fuzz.ratio, limit=None)
-        wanted = len(shortlist)
         best_sort: dict[int, float] = {}
-        for _, score, i in sort_scores:  # best first: the first score per owner wins
-            owner = owners[i]
-            if owner not in best_sort:
-                best_sort[owner] = score
-                if len(best_sort) == wanted:
-                    break
+        for index in shortlist:
+            found = process.extractOne(sorted_query, self._entry_sorted[index], scorer=fuzz.ratio)
+            best_sort[index] = found[1] if found is not None else 0.0
         if not multi:
             return {owner: score / 100 for owner, score in best_sort.items()}
         # No shared word: token_set_ratio is the token_sort_ratio, halved by the discount.
         best_set = {owner: 0.5 * score for owner, score in best_sort.items() if score >= 40}
-        set_texts: list[str] = []
-        set_meta: list[tuple[int, float]] = []  # owner, share of the text's words asked
+        # Texts sharing more of their words with the question can score higher, so try
+        # them first and stop once no remaining text could beat the entry's best.
         for index in shortlist:
             holders = self._entry_word_texts[index]
-            hits: dict[int, int] = defaultdict(int)
-            for word in query_set:
-                for offset in holders.get(word, ()):
-                    hits[offset] += 1
+            hits = Counter(chain.from_iterable(holders.get(word, ()) for word in query_set))
+            if not hits:
+                continue
             texts = self._items[index].texts
+            sizes = self._text_sizes[index]
+            by_share: dict[float, list[str]] = defaultdict(list)
             for offset, shared in hits.items():
-                set_texts.append(texts[offset])
-                set_meta.append((index, shared / self._text_sizes[index][offset]))
-        for _, score, i in process.extract(
-            query, set_texts, scorer=fuzz.token_set_ratio, limit=None, score_cutoff=40
-        ):
-            owner, share = set_meta[i]
-            adjusted = score * (0.5 + 0.5 * share)
-            if adjusted > best_set.get(owner, 0.0):
-                best_set[owner] = adjusted
+                by_share[shared / sizes[offset]].append(texts[offset])
+            best = best_set.get(index, 0.0)
+            for share in sorted(by_share, reverse=True):
+                factor = 0.5 + 0.5 * share
+                if 100 * factor <= best:
+                    break
+                hit = process.extractOne(query, by_share[share], scorer=fuzz.token_set_ratio,
+                                         score_cutoff=max(40.0, best / factor))
+                if hit is not None and hit[1] * factor > best:
+                    best = hit[1] * factor
+            if best > 0:
+                best_set[index] = best
         return {
             owner: (0.5 * score + 0.5 * best_set.get(owner, 0.0)) / 100
             for owner, score in best_sort.items()
@@ -616,13 +649,14 @@ class Matcher:
                 score += KEYWORD_BONUS
             if codes:
                 specific = self._specific_codes[index]
+                named = codes & item.codes  # codes the entry declares or mentions
                 if codes & specific:
                     score += CODE_SPECIFIC_BONUS
-                elif specific:
+                elif specific and not named:
                     score -= CODE_MISMATCH  # AI-102's retirement, asked about AZ-500
-                elif self._about_codes[index] and codes <= self._owned_codes:
+                elif self._about_codes[index] and codes <= self._owned_codes and not named:
                     score -= CODE_MISMATCH  # other exams' retirements, asked about AI-102
-                elif codes & item.codes:
+                elif named:
                     score += CODE_BONUS
             if item.entry.personal:
                 if personal:

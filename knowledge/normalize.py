@@ -86,6 +86,24 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b6th\b", "sixth"),
     (r"\b7th\b", "seventh"),
     (r"\b(mcq|mcqs)\b", "multiple choice"),
+    (r"\b(qs|q's|qns|qtns|ques|questons|quesitons|questins)\b", "questions"),
+    # percentages written every way, and "how much of" (a share, not a price)
+    (r"(\d) ?%", r"\1 percent"),
+    (r"%", " percent "),
+    (r"\b(per cent|pct|percentage|percentages|percents)\b", "percent"),
+    (r"\bhow much of\b", "what percent of"),
+    (r"\b(till|til|untill)\b", "until"),
+    (r"\b(rename|renamed|renames|renaming|rebrand|rebranded|rebranding|renumber|renumbers|"
+     r"renumbering|renumbered)\b", "renumbered"),
+    (r"\b(recertify|recertifying|recertified|recertification|recertifications|recert)\b",
+     "renewal"),
+    # countries: "is it cheaper in india" asks about the price where the member lives
+    (r"\bin (india|pakistan|nigeria|kenya|egypt|south africa|brazil|mexico|argentina|"
+     r"colombia|chile|peru|canada|the us|the usa|america|the uk|britain|england|ireland|"
+     r"germany|france|spain|italy|portugal|poland|netherlands|turkey|russia|ukraine|"
+     r"japan|china|korea|vietnam|thailand|malaysia|singapore|indonesia|philippines|"
+     r"australia|new zealand|saudi arabia|uae|dubai|bangladesh|sri lanka|nepal|"
+     r"my country|my region)\b", "in country"),
     (r"\b(licence|licences|licenses)\b", "license"),
     (r"\bdrivers?'?s?\b", "driving"),
     (r"\b(centre|centres|centers)\b", "center"),
@@ -142,7 +160,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(time limit|time limits|seat time|exam length|length of the exam)\b", "duration"),
     (r"\b(money back|refunded|refunds|reimburse|reimbursed|reimbursement)\b", "refund"),
     (r"\b(brain ?dumps?|dump sites?|exam dumps?|dumps)\b", "dumps"),
-    (r"\b(mark|marks|grade|grades|points)\b", "score"),
+    (r"\b(mark|marks|grade|grades|points|pts)\b", "score"),
+    # a member quoting their own result: "got 680", "scored 712"
+    (r"\b(got|get|scored|with|only|just) (a |an )?([1-9]\d\d|1000)\b(?! ?(score|minutes|hours|"
+     r"days|questions|percent|usd|dollars|euros|people|members))", r"\1 \3 score"),
     (r"\b(a|another|next|second|third|fourth|fifth|first|last|one more) (go|shot|try|chance)\b",
      r"\1 attempt"),
     (r"\b(tries|goes|shots|chances)\b", "attempts"),

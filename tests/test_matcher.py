@@ -1,7 +1,7 @@
 import pytest
 
 from knowledge.loader import load_knowledge
-from knowledge.matcher import Candidate, Matcher, MatchResult
+from knowledge.matcher import Candidate, Matcher, MatchResult, out_of_scope_reason
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +137,11 @@ def test_typo_correction_is_conservative(matcher):
         "how do I set up an indexer for ai search",
         "when does the study session call start",
         "what is the meaning of the universe",
+        "do I need to renew my visa this year",
+        "how long is an irish passport valid for",
+        "my printer won't connect to the wifi",
+        "i forgot my windows 11 password",
+        "booked my driving theory test for friday, tips?",
     ],
 )
 def test_more_out_of_scope_questions_abstain(matcher, question):
@@ -225,3 +230,12 @@ def test_words_most_phrasings_share_weigh_more_than_passing_mentions(matcher):
     # "expired" is that entry's concept; "grace" comes up in a few of its phrasings.
     assert expired[stem("expired")] > 0.9
     assert TF_FLOOR <= expired[stem("grace")] < expired[stem("expired")]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["my passport expired last month, can I still use it for check-in",
+     "is a driving licence accepted as id at the test centre"],
+)
+def test_documents_for_the_exam_stay_in_scope(question):
+    assert out_of_scope_reason(question) is None

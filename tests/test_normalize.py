@@ -67,6 +67,15 @@ def test_id_is_not_a_contraction():
         ("can i push my exam back", "can i reschedule my exam"),
         ("do you get the score right away", "do you get the score immediately"),
         ("is the exam closed-book", "is the exam open book"),
+        ("how many qs are there", "how many questions are there"),
+        ("is 700 like 70%", "is 700 like 70 percent"),
+        ("what percentage is vision", "what percent is vision"),
+        ("how much of the exam is agents", "what percent of the exam is agents"),
+        ("was dp-100 renamed", "was DP-100 renumbered"),
+        ("how do i recertify", "how do i renewal"),
+        ("is the exam cheaper in brazil", "is the exam cost in country"),
+        ("i scored 655", "i scored 655 score"),
+        ("wait 120 minutes", "wait 120 minutes"),
     ],
 )
 def test_new_synonyms(text, expected):
