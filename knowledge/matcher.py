@@ -32,7 +32,15 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from knowledge.models import FaqEntry, KnowledgeBase
-from knowledge.normalize import FUNCTION_WORDS, content_tokens, exam_codes, normalize, stem
+from knowledge.normalize import (
+    FUNCTION_WORDS,
+    GRAMMAR_WORDS,
+    SYNONYM_SOURCES,
+    content_tokens,
+    exam_codes,
+    normalize,
+    stem,
+)
 
 # Confidence below which the matcher abstains, and below which an answer is shown
 # with "Did you mean…" suggestions.
@@ -411,7 +419,11 @@ class Matcher:
         # Unstemmed words of the knowledge base (and grammar words), for correcting typos
         # before stemming; more frequent words win ties.
         # Grammar words are known but never targets: "life" must not become "like".
-        for word in FUNCTION_WORDS:
+        # Words the normaliser rewrites ("renew" → "renewal") are targets too, after the
+        # knowledge base's own words; so are meaningful short words ("second", "after").
+        for word in SYNONYM_SOURCES:
+            word_counts.setdefault(word, 0)
+        for word in GRAMMAR_WORDS:
             word_counts.pop(word, None)
         self._words = sorted(word_counts, key=lambda w: (-word_counts[w], w))
         self._word_set = frozenset(self._words) | FUNCTION_WORDS

@@ -93,6 +93,12 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(per cent|pct|percentage|percentages|percents)\b", "percent"),
     (r"\bhow much of\b", "what percent of"),
     (r"\b(till|til|untill)\b", "until"),
+    # "how much time" is a duration; "how much is / to / for" is a price
+    (r"\bhow much time\b", "how long"),
+    (r"\bhow much (is|are|was|to|for|would|will)\b", r"how much cost \1"),
+    (r"\b(prep|prepping|prepped|preparation|preparations|preparing|prepared|prepares)\b",
+     "prepare"),
+    (r"\btime ?zones?\b", "timezone"),
     (r"\b(rename|renamed|renames|renaming|rebrand|rebranded|rebranding|renumber|renumbers|"
      r"renumbering|renumbered)\b", "renumbered"),
     (r"\b(recertify|recertifying|recertified|recertification|recertifications|recert)\b",
@@ -270,6 +276,22 @@ _KEEP = frozenset({"when", "how", "long", "much", "many", "again", "before", "af
 # Every word the normaliser treats as grammar rather than content; the matcher's
 # spelling correction may map a typo onto one of these ("waht" → "what").
 FUNCTION_WORDS = _STOPWORDS | _KEEP
+GRAMMAR_WORDS = _STOPWORDS
+
+
+def _synonym_sources() -> frozenset[str]:
+    """The words the rules above rewrite ("renew", "retired", "cooldown", "passmark"),
+    which never appear in normalised text: the matcher's spelling correction may still
+    aim at them, so "reenw" is read as "renew" and then normalised to "renewal"."""
+    words: set[str] = set(_WORD_MAP)
+    for pattern, _ in _PHRASES:
+        # "cool ?-? ?down", "brain ?dumps?": the joined spellings count too
+        joined = re.sub(r" \?-\? \?| \?|-\? \?", "", pattern).replace("s?", "s")
+        words.update(re.findall(r"(?<![\\a-z])[a-z]{5,}(?![a-z?])", joined))
+    return frozenset(w for w in words if w.isalpha() and len(w) >= 5 and w not in _STOPWORDS)
+
+
+SYNONYM_SOURCES = _synonym_sources()
 
 _PUNCT_RE = re.compile(r"[^\w\s'\-+#%/]")
 _INNER_DASH_RE = re.compile(r"(?<=[a-z])-(?=[a-z])")

@@ -239,3 +239,12 @@ def test_words_most_phrasings_share_weigh_more_than_passing_mentions(matcher):
 )
 def test_documents_for_the_exam_stay_in_scope(question):
     assert out_of_scope_reason(question) is None
+
+
+def test_typos_of_words_the_normaliser_rewrites_are_corrected(matcher):
+    # "renew", "retired", "cooldown" never appear normalised, but are still targets.
+    assert matcher._fix_word("reenw") == "renew"
+    assert matcher._fix_word("retierd") == "retired"
+    assert matcher._fix_word("cooldonw") == "cooldown"
+    assert matcher._fix_word("seocnd") == "second"
+    assert matcher.match("how do i reenw my certification").entry_id == "renewal"
