@@ -70,6 +70,15 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bmicro soft\b", "microsoft"),
     (r"\b(exm|examn|eaxm|exma)\b", "exam"),
     (r"\b(lol|lmao|lmfao|bruh|idk|tbh|btw|ngl)\b", ""),
+    # chat filler around the question: "quick question", "thanks in advance", "pls help"
+    (r"\b(thanks|thank you|tia)( so much)? in advance\b", "thanks"),
+    (r"\btia\b", "thanks"),
+    (r"\b(quick|random|dumb|stupid|silly|noob|newbie|small) (question|q|qn|query)\b", ""),
+    (r"\b(newbie|noob|beginner|new) here\b", ""),
+    (r"\basking for a friend\b", ""),
+    (r"(?<=\w) (please help( me)?( out)?|help( me)? please|any help( is)?( much)? appreciated|"
+     r"help (is )?appreciated)\s*$", ""),
+    (r"^\s*help (?=\w+ \w+)", ""),
     # "hey bot, …" addresses the bot; the rest is the question
     (r"^(hey|hi|hello|yo|oi|ok|okay|dear)? ?(there )?(exam ?)?bot\b(?= \w)", ""),
     # questions about the bot itself, which are all grammar words otherwise
@@ -266,6 +275,7 @@ _STOPWORDS = frozenset(
     please thanks thank hi hello hey just really actually also any some get got
     not no yes very too quite still even ever one ones thing things stuff like know tell
     need needs needed want wanted going go goes im okay ok guys anyone someone somebody
+    cheers asap basically everyone folks
     """.split()  # noqa: SIM905
 )
 

@@ -76,6 +76,9 @@ def test_id_is_not_a_contraction():
         ("is the exam cheaper in brazil", "is the exam cost in country"),
         ("i scored 655", "i scored 655 score"),
         ("wait 120 minutes", "wait 120 minutes"),
+        ("quick question: is az-900 open book? thx in advance", "is AZ-900 open book thanks"),
+        ("newbie here, how long is the exam pls help", "how long is the exam"),
+        ("help", "help"),
     ],
 )
 def test_new_synonyms(text, expected):
