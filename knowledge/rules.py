@@ -138,17 +138,21 @@ RULE_NO_ATTEMPTS = "no-attempts"
 # --------------------------------------------------------------------------- helpers
 
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_365_DAYS = dt.timedelta(days=365)
+_366_DAYS = dt.timedelta(days=366)
 
 
 def add_months(moment: dt.datetime, months: int) -> dt.datetime:
     """``moment`` plus calendar ``months`` (may be negative), same wall-clock time and
     tzinfo, the day clamped to the target month's last day (31 Jan + 1 → 28/29 Feb)."""
-    if months % 12 == 0 and not (moment.month == 2 and moment.day == 29):
-        # Whole years (the policy's 12-month window): only the year changes.
-        year = moment.year + months // 12
-        if not dt.MINYEAR <= year <= dt.MAXYEAR:
-            raise OverflowError(f"{months} months from {moment.isoformat()} is out of range")
-        return moment.replace(year=year)
+    if months == 12 and moment.tzinfo is _UTC and not (moment.month == 2 and moment.day == 29):
+        # The policy's window, once per window walked: one year later is 365 days, or 366
+        # when a 29 February falls in between. Adding a timedelta is several times
+        # cheaper than building a datetime, and exact in UTC (no DST, no fold).
+        leap_year = moment.year if moment.month <= 2 else moment.year + 1
+        if leap_year % 4 == 0 and (leap_year % 100 != 0 or leap_year % 400 == 0):
+            return moment + _366_DAYS
+        return moment + _365_DAYS
     month0 = moment.month - 1 + months
     year = moment.year + month0 // 12
     month = month0 % 12 + 1
@@ -225,7 +229,7 @@ def _prepare(attempts: Iterable[Attempt]) -> tuple[list[dt.datetime], dt.datetim
         times = [_require_aware(moment, "attempt taken_at") for moment in times]
     times.sort()
     passed_at = None
-    if _PASS in set(map(_RESULT, items)):
+    if _PASS in map(_RESULT, items):
         passed_at = min(a.taken_at for a in items if a.result == _PASS).astimezone(_UTC)
     return times, passed_at
 
@@ -260,22 +264,22 @@ def _walk(times: list[dt.datetime], passed_at: dt.datetime | None, policy: Polic
     count = len(times)
     if not count:
         return state
+    # ``times`` come from _prepare: sorted, all in UTC. This loop runs once per window,
+    # which is what a long log costs, so it stays lean (locals, no per-step checks).
     months = policy.attempt_window_months
     index = 0
+    windows = 0
     while True:
         # New-window reading: the first attempt at or after a window's end opens one.
-        state.windows += 1
+        windows += 1
         start = times[index]
-        if start.tzinfo is not _UTC:
-            start = start.astimezone(_UTC)
         ends = add_months(start, months)
-        following = bisect_left(times, ends, index + 1)
-        if following >= count:
+        index_next = bisect_left(times, ends, index + 1)
+        if index_next >= count:
             break
-        index = following
+        index = index_next
     last = times[-1]
-    if last.tzinfo is not _UTC:
-        last = last.astimezone(_UTC)
+    state.windows = windows
     state.window_start = start
     state.window_ends = ends
     state.last = last
@@ -335,13 +339,6 @@ def _evaluate(state: _Walk, exam: Exam, now: dt.datetime, policy: Policy) -> Eli
     retire_note = (
         f" Note: {code} retires on {format_utc(retires_at)}." if retires_at is not None else ""
     )
-    policy_summary = (
-        f"If you don't pass, you wait {_plural(policy.first_failure_wait_hours, 'hour')} "
-        f"after a failed first attempt and {_plural(policy.later_failure_wait_days, 'day')} "
-        f"after each later one, with at most {limit} attempts in the "
-        f"{_plural(window_months, 'month')} from your first attempt."
-    )
-
     earliest = state.earliest
     if (
         earliest is None
@@ -349,6 +346,13 @@ def _evaluate(state: _Walk, exam: Exam, now: dt.datetime, policy: Policy) -> Eli
         or state.window_start is None
         or state.window_ends is None
     ):
+        policy_summary = (
+            f"If you don't pass, you wait {_plural(policy.first_failure_wait_hours, 'hour')} "
+            f"after a failed first attempt and "
+            f"{_plural(policy.later_failure_wait_days, 'day')} after each later one, with at "
+            f"most {limit} attempts in the {_plural(window_months, 'month')} from your first "
+            "attempt."
+        )
         return result(
             Status.ELIGIBLE,
             None,
@@ -358,14 +362,17 @@ def _evaluate(state: _Walk, exam: Exam, now: dt.datetime, policy: Policy) -> Eli
 
     number = state.number
     why = _wait_reason(state, policy)
-    new_window_note = ""
-    if state.windows > 1 and not window_over:
-        new_window_note = (
-            f" Your attempt on {format_utc(state.window_start)} came at or after the end of "
-            f"your previous {_span(window_months, 'month')} window, so it opened a new one "
-            "and numbering restarted at 1 (the policy doesn't say how the next window is "
-            "anchored; this is our reading)."
+    if retires_at is not None and earliest >= retires_at and now < earliest:
+        return result(
+            Status.RETIRES_FIRST,
+            earliest,
+            RULE_RETIRES_FIRST,
+            f"{why} That would be {format_utc(earliest)}, but {code} retires on "
+            f"{format_utc(retires_at)}, so you cannot take it again.{successor}",
         )
+
+    # Only one of these two can apply: a window that is still open, or one that is over.
+    new_window_note = ""
     next_window_note = ""
     if window_over:
         next_window_note = (
@@ -374,14 +381,12 @@ def _evaluate(state: _Walk, exam: Exam, now: dt.datetime, policy: Policy) -> Eli
             f"your next attempt opens a new window and counts as attempt 1 of {limit} (the "
             "policy doesn't say how the next window is anchored; this is our reading)."
         )
-
-    if retires_at is not None and earliest >= retires_at and now < earliest:
-        return result(
-            Status.RETIRES_FIRST,
-            earliest,
-            RULE_RETIRES_FIRST,
-            f"{why} That would be {format_utc(earliest)}, but {code} retires on "
-            f"{format_utc(retires_at)}, so you cannot take it again.{successor}",
+    elif state.windows > 1:
+        new_window_note = (
+            f" Your attempt on {format_utc(state.window_start)} came at or after the end of "
+            f"your previous {_span(window_months, 'month')} window, so it opened a new one "
+            "and numbering restarted at 1 (the policy doesn't say how the next window is "
+            "anchored; this is our reading)."
         )
 
     if now < earliest:

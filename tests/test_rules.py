@@ -651,3 +651,12 @@ def test_eligibility_is_frozen() -> None:
     result: Eligibility = evaluate([], EXAM, T0, POLICY)
     with pytest.raises(AttributeError):
         result.status = Status.PASSED  # type: ignore[misc]
+
+
+def test_add_months_twelve_should_match_the_calendar_rule_every_day_for_thirty_years():
+    """The 12-month fast path (365/366 days) against same-date-next-year, clamped."""
+    start = dt.datetime(1999, 1, 1, 13, 45, 7, 123, tzinfo=dt.UTC)
+    for offset in range(366 * 30):
+        moment = start + dt.timedelta(days=offset)
+        day = 28 if (moment.month, moment.day) == (2, 29) else moment.day
+        assert add_months(moment, 12) == moment.replace(year=moment.year + 1, day=day), moment
