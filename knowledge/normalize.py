@@ -276,6 +276,7 @@ _STOPWORDS = frozenset(
     not no yes very too quite still even ever one ones thing things stuff like know tell
     need needs needed want wanted going go goes im okay ok guys anyone someone somebody
     cheers asap basically everyone folks
+    yo nah yeah yep yup nope hmm hm um uh erm ah oh eh ya yah wow omg
     """.split()  # noqa: SIM905
 )
 

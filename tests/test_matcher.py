@@ -252,3 +252,15 @@ def test_typos_of_words_the_normaliser_rewrites_are_corrected(matcher):
     assert matcher._fix_word("cooldonw") == "cooldown"
     assert matcher._fix_word("seocnd") == "second"
     assert matcher.match("how do i reenw my certification").entry_id == "renewal"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("scored 655 on az-104, is that a pass", "passing-score"),
+        ("yo what score do i need to pass", "passing-score"),
+        ("hmm do dp-900 certs expire or nah", "fundamentals-dont-expire"),
+    ],
+)
+def test_chat_words_and_own_scores_do_not_count_as_unknown(matcher, question, expected):
+    assert matcher.match(question).entry_id == expected
