@@ -108,6 +108,14 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(prep|prepping|prepped|preparation|preparations|preparing|prepared|prepares)\b",
      "prepare"),
     (r"\btime ?zones?\b", "timezone"),
+    # any language the exam might be offered in (English stays: it is what extra time is
+    # about), and any currency a price is quoted in
+    (r"\b(arabic|italian|indonesian|portuguese|spanish|german|french|japanese|chinese|"
+     r"mandarin|korean|russian|turkish|polish|dutch|hindi|vietnamese|thai|hebrew|swedish|"
+     r"norwegian|danish|finnish|greek|czech|hungarian|romanian|ukrainian|malay|tagalog|"
+     r"bengali|urdu|tamil|persian|farsi)\b", "language"),
+    (r"\b(usd|dollars?|euros?|eur|gbp|pounds|quid|inr|rupees?|yen|jpy|naira|reais|cad|aud|"
+     r"pesos?|rand|zar|lira|yuan|rmb)\b", "currency"),
     (r"\b(rename|renamed|renames|renaming|rebrand|rebranded|rebranding|renumber|renumbers|"
      r"renumbering|renumbered)\b", "renumbered"),
     (r"\b(recertify|recertifying|recertified|recertification|recertifications|recert)\b",

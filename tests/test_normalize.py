@@ -79,6 +79,9 @@ def test_id_is_not_a_contraction():
         ("quick question: is az-900 open book? thx in advance", "is AZ-900 open book thanks"),
         ("newbie here, how long is the exam pls help", "how long is the exam"),
         ("help", "help"),
+        ("can i sit it in italian", "can i sit it in language"),
+        ("is it 150 euros", "is it 150 currency"),
+        ("who won the match", "who won the match"),
     ],
 )
 def test_new_synonyms(text, expected):
