@@ -246,6 +246,8 @@ class _Walk:
     passed_at: dt.datetime | None = None
     earliest: dt.datetime | None = None  # when the wait after the last attempt ends
     rule: str = RULE_NO_ATTEMPTS
+    # Set when an attempt taken too soon leaves an earlier wait running past the window.
+    carried_from: dt.datetime | None = None
 
 
 def _next_allowed(
@@ -285,6 +287,16 @@ def _walk(times: list[dt.datetime], passed_at: dt.datetime | None, policy: Polic
     state.last = last
     state.number = count - index if count - index < 2 else len(set(times[index:]))
     state.earliest, state.rule = _next_allowed(last, state.number, ends, policy)
+    if state.rule == RULE_ATTEMPT_LIMIT:
+        # A log can hold an attempt taken before its wait was over (validate_log flags
+        # it). The window's end must then not undercut the wait the previous attempt
+        # started, or logging one more failure could move the date earlier. In a log
+        # the policy allowed, that wait always ends before the window does.
+        previous = times[bisect_left(times, last) - 1]
+        pending = previous + dt.timedelta(days=policy.later_failure_wait_days)
+        if pending > state.earliest:
+            state.earliest = pending
+            state.carried_from = previous
     return state
 
 
@@ -444,6 +456,12 @@ def _wait_reason(state: _Walk, policy: Policy) -> str:
     )
     if state.window_ends.day != state.window_start.day:
         text += " (that date doesn't exist that year, so the last day of the month)"
+    if state.carried_from is not None:
+        text += (
+            f"; but your last attempt came before the "
+            f"{_plural(policy.later_failure_wait_days, 'day')} wait after your attempt on "
+            f"{format_utc(state.carried_from)} was over, so that wait still applies"
+        )
     return text + "."
 
 

@@ -660,3 +660,19 @@ def test_add_months_twelve_should_match_the_calendar_rule_every_day_for_thirty_y
         moment = start + dt.timedelta(days=offset)
         day = 28 if (moment.month, moment.day) == (2, 29) else moment.day
         assert add_months(moment, 12) == moment.replace(year=moment.year + 1, day=day), moment
+
+
+def test_a_fifth_attempt_taken_too_soon_should_not_undercut_the_pending_wait():
+    """A 4th failure two days before the window ends starts a wait that runs past it; a
+    5th attempt logged during that wait must not pull the date back to the window's end
+    (logging one more failure never makes the answer earlier)."""
+    fourth = WINDOW_END - dt.timedelta(days=2)
+    log = fails([*chain(LIMIT - 2), fourth, WINDOW_END - dt.timedelta(hours=1)])
+
+    result = evaluate(log, EXAM, WINDOW_END - dt.timedelta(minutes=30), POLICY)
+
+    assert result.status is Status.LIMIT_REACHED
+    assert result.earliest == fourth + LATER_WAIT
+    assert "that wait still applies" in result.explanation
+    kinds = [issue.kind for issue in validate_log(log, EXAM, result.earliest, POLICY)]
+    assert kinds == [IssueKind.TOO_SOON]
