@@ -121,12 +121,16 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(recertify|recertifying|recertified|recertification|recertifications|recert)\b",
      "renewal"),
     # countries: "is it cheaper in india" asks about the price where the member lives
-    (r"\bin (india|pakistan|nigeria|kenya|egypt|south africa|brazil|mexico|argentina|"
-     r"colombia|chile|peru|canada|the us|the usa|america|the uk|britain|england|ireland|"
+    (r"\b(in|outside|outside of) (india|pakistan|nigeria|kenya|egypt|south africa|brazil|"
+     r"mexico|argentina|colombia|chile|peru|canada|the us|the usa|america|the uk|britain|"
+     r"england|ireland|"
      r"germany|france|spain|italy|portugal|poland|netherlands|turkey|russia|ukraine|"
      r"japan|china|korea|vietnam|thailand|malaysia|singapore|indonesia|philippines|"
      r"australia|new zealand|saudi arabia|uae|dubai|bangladesh|sri lanka|nepal|"
-     r"my country|my region)\b", "in country"),
+     r"my country|my region|the united states|the united kingdom|europe|africa|asia|"
+    r"latin america)\b", "in country"),
+    # general availability: the end of an exam's beta
+    (r"\b(ga|general availability|generally available|out of beta)\b", "generally available"),
     (r"\b(licence|licences|licenses)\b", "license"),
     (r"\bdrivers?'?s?\b", "driving"),
     (r"\b(centre|centres|centers)\b", "center"),
