@@ -222,6 +222,10 @@ _SMALL_TALK = re.compile(
     r"what is up|whats up|bye|gm|gn)\b"
 )
 
+# What may follow small talk without making it a question ("thanks bot", "ok cool").
+_SMALL_TALK_TAIL = frozenset({"bot", "cool", "great", "nice", "again", "so", "much", "now",
+                              "man", "mate", "buddy", "all", "guys", "everyone", "lot"})
+
 # First-person questions about the member's own timing go to the personal entry.
 _FIRST_PERSON = re.compile(r"\b(i|me|my|mine|myself|i am|im)\b")
 _PERSONAL_TIMING = re.compile(
@@ -305,7 +309,10 @@ def out_of_scope_reason(question: str) -> str | None:
         return "small talk"
     # "hey, what can you do?" is a question after a greeting, not small talk.
     rest = _GREETING.sub("", normalized, count=1).strip()
-    small = not rest or bool(_SMALL_TALK.match(rest))
+    found = _SMALL_TALK.match(rest)
+    # "ok so unscored items on AI-103?" starts like small talk but goes on to a question.
+    small = not rest or (found is not None and all(
+        t in _SMALL_TALK_TAIL for t in content_tokens(rest[found.end():])))
     if small and not has_exam_context and len(normalized.split()) <= 6:
         return "small talk"
     return None
@@ -457,6 +464,12 @@ class Matcher:
             word_counts.pop(word, None)
         self._words = sorted(word_counts, key=lambda w: (-word_counts[w], w))
         self._word_set = frozenset(self._words) | FUNCTION_WORDS
+        # Stems of the knowledge base's words ("cheat" of "cheating") are targets after
+        # the words themselves; long grammar words ("needed", "there") are last-resort
+        # targets, so a typo in one is not an unknown word.
+        stems = {stem(w) for w in self._words if len(w) >= 6 and w.isalpha()}
+        self._stem_words = sorted(s for s in stems - self._word_set if len(s) >= 4)
+        self._grammar_targets = sorted(w for w in GRAMMAR_WORDS if len(w) >= 5)
         self._respell_cache: dict[str, tuple[str, int]] = {}
         self._ids = [item.entry.id for item in self._items]
         self._popular = [i for i in POPULAR_ENTRIES if i in kb.entries] + [
@@ -507,13 +520,23 @@ class Matcher:
     def _fix_word(self, word: str) -> str:
         """The knowledge-base word closest to an unknown word (one edit, or two for long
         words, a swap of neighbours counting as one), or the word itself."""
-        if len(word) < 5 or word in self._word_set or not word.isalpha():
+        if len(word) < 4 or word in self._word_set or not word.isalpha():
             return word
         if stem(word) in self._idf:  # another form of a known word: the stemmer copes
             return word
         limit = 1 if len(word) < 11 else 2
         found = process.extract(word, self._words, scorer=OSA.distance, score_cutoff=limit,
                                 limit=8)
+        if len(word) == 4:
+            # Four letters: one edit keeping the first letter, onto a longer word only
+            # ("agan" → "again", "mney" → "money"; "java" stays).
+            found = [f for f in found if f[0][0] == word[0] and len(f[0]) > 4]
+        elif not found:
+            found = process.extract(word, self._stem_words, scorer=OSA.distance,
+                                    score_cutoff=limit, limit=8)
+            if not found and len(word) >= 6:
+                found = process.extract(word, self._grammar_targets, scorer=OSA.distance,
+                                        score_cutoff=1, limit=8)
         if not found:
             return word
         best = min(d for _, d, _ in found)

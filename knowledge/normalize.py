@@ -81,6 +81,12 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"^\s*help (?=\w+ \w+)", ""),
     # "hey bot, …" addresses the bot; the rest is the question
     (r"^(hey|hi|hello|yo|oi|ok|okay|dear)? ?(there )?(exam ?)?bot\b(?= \w)", ""),
+    (r"\b(hey|hi|hello|yo|oi|dear) (there )?(exam ?)?bot\b(?= \w)", ""),
+    # "sorry if this was asked before, but …"
+    (r"\b(sorry|apologies|apologie)( in advance)?( if| in case)? (this|it|that) (was|has been|"
+     r"is|has|might have been|may have been|got)( already)?( been)? (asked|answered|covered)"
+     r"( before| already| a lot| here)?( but)?\b", ""),
+    (r"\b(does|do) (anyone|anybody|someone|somebody) (know|here know)( if| whether)?\b", ""),
     # questions about the bot itself, which are all grammar words otherwise
     (r"\b(what can you do|what do you do|what are you for|what are you able to do|"
      r"how do you work|what can you help with|what can you help me with)\b",
