@@ -62,7 +62,11 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bhw\b", "how"),
     (r"\b(abt|bout)\b", "about"),
     (r"\b(hrs|hr)\b", "hours"),
-    (r"\b(mins|min)\b", "minutes"),
+    # "min score" is a minimum, "90 min" a duration (lookaheads keep these out of the
+    # one-word swaps, which run first).
+    (r"\bmin\b(?= (?:pass|passing|score|scores|mark|marks|grade|points?)\b)", "minimum"),
+    (r"\bmin\b(?! (?:pass|passing|score|scores|mark|marks|grade|points?)\b)", "minutes"),
+    (r"\bmins\b", "minutes"),
     (r"\b(yrs|yr)\b", "years"),
     (r"\b(tmrw|tmr|tomorow|tommorow|tommorrow)\b", "tomorrow"),
     (r"\b(yday|yesterdy)\b", "yesterday"),

@@ -126,3 +126,10 @@ def test_rule_gates_never_skip_a_rule_that_would_match():
             for match in pattern.finditer(text):
                 if gate is not None and match.group(0):
                     assert gate.search(match.group(0)), (pattern.pattern, text)
+
+
+def test_should_read_min_before_a_score_as_minimum_and_otherwise_as_minutes():
+    assert "minutes" not in normalize("min pass mark")
+    assert "passing score" in normalize("min pass mark")
+    assert "minimum score" in normalize("whats the min score")
+    assert normalize("exam is 100 min").endswith("100 minutes")
