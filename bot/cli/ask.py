@@ -16,6 +16,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from bot.cli import EXIT_USAGE
+from bot.cli._instants import parse_instant
 
 if TYPE_CHECKING:
     from knowledge.answers import Answer
@@ -44,17 +45,7 @@ def parse_now(text: str | None) -> dt.datetime:
     """The ``--now`` instant in UTC; raises ValueError with a one-line reason."""
     if text is None:
         return dt.datetime.now(dt.UTC)
-    try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(
-            f"--now '{text[:40]}' is not an ISO-8601 instant; use e.g. 2026-07-01T12:00:00Z"
-        ) from None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(
-            f"--now '{text[:40]}' has no UTC offset; add one, e.g. 2026-07-01T12:00:00Z or +02:00"
-        )
-    return moment.astimezone(dt.UTC)
+    return parse_instant(text, "--now").astimezone(dt.UTC)
 
 
 def _error_json(message: str) -> dict[str, Any]:

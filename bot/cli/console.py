@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot.cli._instants import parse_instant
+
 if TYPE_CHECKING:
     from bot.conversation import ConversationReply, Topic
     from bot.knowledge_state import KnowledgeState
@@ -66,14 +68,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _parse_now(text: str) -> dt.datetime:
     try:
-        moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        return parse_instant(text, "--now").astimezone(dt.UTC)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(
-            f"'{text}' is not an ISO-8601 instant, like 2026-11-26T12:00:00Z"
-        ) from exc
-    if moment.tzinfo is None:  # a bare date or time is read as UTC
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def plain(markdown: str) -> str:

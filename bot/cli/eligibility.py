@@ -15,13 +15,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.cli._instants import parse_instant, shown
+
 if TYPE_CHECKING:
     from knowledge.rules import Attempt, Eligibility
 
 EXIT_OK = 0
 EXIT_KNOWLEDGE = 1
 EXIT_USAGE = 2
-_MAX_SHOWN = 60
 _JSON_KINDS = {
     dict: "an object",
     str: "a string",
@@ -59,27 +60,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
-def _shown(text: str) -> str:
-    """Echo user input in a message without letting it span lines or run on."""
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= _MAX_SHOWN else flat[: _MAX_SHOWN - 1] + "…"
-
-
-def parse_instant(text: str, what: str) -> dt.datetime:
-    """An aware datetime from ISO-8601 text (``Z`` accepted), or :class:`InputError`."""
+def _instant(text: str, what: str) -> dt.datetime:
     try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except (ValueError, TypeError):
-        raise InputError(
-            f"{what} '{_shown(text)}' is not an ISO-8601 date-time "
-            "(write it like 2026-11-26T09:30:00+01:00)"
-        ) from None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise InputError(
-            f"{what} '{_shown(text)}' has no UTC offset "
-            "(add one, like 2026-11-26T09:30:00Z or +01:00)"
-        )
-    return moment
+        return parse_instant(text, what)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
 
 
 def _read_text(source: str) -> tuple[str, str]:
@@ -89,7 +74,7 @@ def _read_text(source: str) -> tuple[str, str]:
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read attempts from stdin: {exc}") from None
     path = Path(source)
-    label = f"attempts file '{_shown(source)}'"
+    label = f"attempts file '{shown(source)}'"
     try:
         return path.read_text(encoding="utf-8"), label
     except FileNotFoundError:
@@ -128,13 +113,13 @@ def parse_attempts(text: str, label: str, now: dt.datetime) -> list[Attempt]:
         taken_text, result_text = item["taken_at"], item["result"]
         if not isinstance(taken_text, str):
             raise InputError(f'{where}: "taken_at" must be an ISO-8601 string')
-        taken = parse_instant(taken_text, f'{where}: "taken_at"')
+        taken = _instant(taken_text, f'{where}: "taken_at"')
         if not isinstance(result_text, str) or result_text.strip().lower() not in (
             "pass",
             "fail",
         ):
-            shown = _shown(json.dumps(result_text))
-            raise InputError(f'{where}: "result" must be "pass" or "fail", not {shown}')
+            given = shown(json.dumps(result_text))
+            raise InputError(f'{where}: "result" must be "pass" or "fail", not {given}')
         if taken > now:
             raise InputError(
                 f"{where}: taken_at {_utc(taken)} is after now ({_utc(now)}); "
@@ -215,7 +200,7 @@ def _run(args: argparse.Namespace) -> int:
     except InvalidExamCodeError as exc:
         raise InputError(str(exc)) from None
 
-    now = dt.datetime.now(dt.UTC) if args.now is None else parse_instant(args.now, "--now")
+    now = dt.datetime.now(dt.UTC) if args.now is None else _instant(args.now, "--now")
 
     attempts: list[Attempt] = []
     if args.attempts is not None:
