@@ -94,15 +94,17 @@ PERSONAL_OTHER_PENALTY = 0.03
 # 836-question tune file, which folds in the first blind report part).
 CALIBRATION = (-1.44, 4.87, 2.79, 0.2)  # bias, top, margin, information
 
-# Entries offered first when the autocomplete box is empty, if they exist.
+# Entries offered first when the autocomplete box is empty: the questions the study
+# group asks most (a judgement, not usage data; unknown ids are skipped).
 POPULAR_ENTRIES = (
     "my-eligibility",
-    "retake-policy",
-    "retake-wait",
+    "retake-first-wait",
+    "retake-later-waits",
+    "attempt-limit",
     "retake-cost",
     "passing-score",
-    "exam-retirement",
-    "ai-102-retirement",
+    "retirement",
+    "successor-exam",
     "reschedule",
     "renewal",
 )

@@ -264,3 +264,10 @@ def test_typos_of_words_the_normaliser_rewrites_are_corrected(matcher):
 )
 def test_chat_words_and_own_scores_do_not_count_as_unknown(matcher, question, expected):
     assert matcher.match(question).entry_id == expected
+
+
+def test_popular_entries_should_all_exist_in_the_shipped_knowledge_base():
+    from knowledge.loader import load_knowledge
+    from knowledge.matcher import POPULAR_ENTRIES
+
+    assert set(POPULAR_ENTRIES) <= set(load_knowledge().entries)
