@@ -43,6 +43,18 @@ def attempt_exam_choices(kb: KnowledgeBase, current: str) -> list[app_commands.C
     return choices[:MAX_CHOICES]
 
 
+def member_exam_choices(
+    kb: KnowledgeBase, current: str, logged: list[str]
+) -> list[app_commands.Choice[str]]:
+    """The exams the member has logged first (those are what ``/eligibility`` and
+    ``/remind`` are about), then the catalog as for ``/attempt log``."""
+    needle = "".join(ch for ch in current.casefold() if ch.isalnum())
+    mine = [code for code in logged if needle in code.replace("-", "").casefold()]
+    choices = [app_commands.Choice(name=f"{code} (in your log)", value=code) for code in mine]
+    choices += [c for c in attempt_exam_choices(kb, current) if c.value not in mine]
+    return choices[:MAX_CHOICES]
+
+
 class AttemptsCog(commands.Cog, name="Attempts"):
     """Log, list and delete your own exam attempts."""
 

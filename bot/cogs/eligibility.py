@@ -18,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ExamBot
-from bot.cogs.attempts import attempt_exam_choices
+from bot.cogs.attempts import member_exam_choices
 from bot.errors import ExamView, UserFacingError, run_privately, send_ephemeral
 from bot.personal import (
     ExamStatus,
@@ -167,7 +167,8 @@ class EligibilityCog(commands.Cog, name="Eligibility"):
     async def eligibility_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return attempt_exam_choices(self.bot.knowledge.kb, current)
+        logged = await self.bot.db.attempts.exam_codes_for_user(interaction.user.id)
+        return member_exam_choices(self.bot.knowledge.kb, current, logged)
 
 
 async def setup(bot: ExamBot) -> None:

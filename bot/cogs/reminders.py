@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ExamBot
-from bot.cogs.attempts import attempt_exam_choices
+from bot.cogs.attempts import member_exam_choices
 from bot.errors import UserFacingError
 from bot.personal import (
     PersonalInputError,
@@ -82,7 +82,8 @@ class RemindersCog(commands.Cog, name="Reminders"):
     async def remind_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return attempt_exam_choices(self.bot.knowledge.kb, current)
+        logged = await self.bot.db.attempts.exam_codes_for_user(interaction.user.id)
+        return member_exam_choices(self.bot.knowledge.kb, current, logged)
 
 
 async def setup(bot: ExamBot) -> None:

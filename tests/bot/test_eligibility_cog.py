@@ -171,3 +171,20 @@ async def test_eligibility_is_computed_at_the_bots_now(bot, clock):
     rec = await eligibility(bot)
 
     assert "You can take it now" in field(rec, "AI-103")
+
+
+async def test_should_suggest_the_members_own_exams_first_in_autocomplete(bot):
+    await add(bot, NOW - dt.timedelta(days=3), exam="AZ-104")  # not in the catalog
+    await add(bot, NOW - dt.timedelta(days=2), exam="AZ-104", user=2002)
+    interaction, _ = make_interaction(bot, user_id=1001)
+    cog: Any = bot.get_cog("Eligibility")
+    reminders: Any = bot.get_cog("Reminders")
+
+    for callback in (cog.eligibility_autocomplete, reminders.remind_autocomplete):
+        choices = await callback(interaction, "")
+        assert choices[0].value == "AZ-104" and "your log" in choices[0].name
+        assert len(choices) <= 25
+        assert [c.value for c in choices].count("AZ-104") == 1
+
+    other, _ = make_interaction(bot, user_id=3003)
+    assert "your log" not in (await cog.eligibility_autocomplete(other, ""))[0].name
