@@ -32,10 +32,11 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from operator import attrgetter
+from functools import partial
+from typing import NamedTuple
 
 from knowledge.models import Exam, Policy
 
@@ -62,9 +63,12 @@ class AttemptResult(StrEnum):
     FAIL = "fail"
 
 
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """One sitting of an exam. ``taken_at`` must be aware (any offset)."""
+class Attempt(NamedTuple):
+    """One sitting of an exam. ``taken_at`` must be aware (any offset).
+
+    A named tuple, not a dataclass: ``zip(*attempts)`` then splits a log into instants
+    and results in one C-level pass, where reading two attributes per attempt cost a
+    third of :func:`evaluate` on a long log."""
 
     taken_at: dt.datetime
     result: AttemptResult
@@ -79,6 +83,40 @@ class Status(StrEnum):
     ELIGIBLE = "eligible"
 
 
+class _Text:
+    """Text written the first time it is read, then kept.
+
+    Compares, hashes and prints as the text itself, so an :class:`Eligibility` still
+    behaves as a plain value."""
+
+    __slots__ = ("_value", "_write")
+
+    def __init__(self, write: Callable[[], str] | str) -> None:
+        if isinstance(write, str):
+            self._value: str | None = write
+            self._write: Callable[[], str] | None = None
+        else:
+            self._value = None
+            self._write = write
+
+    @property
+    def value(self) -> str:
+        if self._value is None:
+            assert self._write is not None
+            self._value = self._write()
+            self._write = None  # drop what the writer held on to
+        return self._value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Text) and self.value == other.value
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
 @dataclass(frozen=True, slots=True)
 class Eligibility:
     """The answer to "when can I take it (again)?".
@@ -87,6 +125,10 @@ class Eligibility:
     for ``retires_first`` it is when the wait would have ended (after ``retires_at``).
     ``attempts_in_window``/``window_start``/``window_ends`` describe the current window;
     once a window has ended, the next attempt opens a fresh one, so they read 0/None/None.
+
+    ``explanation`` is written the first time it is read: the decision is what callers
+    wait on (reminder sweeps and log checks never read the text), and writing a
+    paragraph of dates costs as much as deciding.
     """
 
     status: Status
@@ -96,7 +138,15 @@ class Eligibility:
     window_ends: dt.datetime | None
     retires_at: dt.datetime | None
     rule: str
-    explanation: str
+    text: _Text
+
+    @property
+    def explanation(self) -> str:
+        """Plain language: the rule applied, the dates, and any reading of the policy."""
+        return self.text.value
+
+    def with_explanation(self, explanation: str) -> Eligibility:
+        return replace(self, text=_Text(explanation))
 
 
 class IssueKind(StrEnum):
@@ -140,6 +190,7 @@ RULE_NO_ATTEMPTS = "no-attempts"
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _365_DAYS = dt.timedelta(days=365)
 _366_DAYS = dt.timedelta(days=366)
+_ONE_DAY = dt.timedelta(days=1)
 
 
 def add_months(moment: dt.datetime, months: int) -> dt.datetime:
@@ -183,8 +234,7 @@ def format_utc(moment: dt.datetime) -> str:
     """ISO-8601 in UTC with a ``Z`` suffix: ``2026-11-26T09:00:00Z``."""
     if moment.tzinfo is not _UTC:
         moment = moment.astimezone(_UTC)
-    text = moment.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return moment.isoformat()[:-6] + "Z"  # "+00:00" -> "Z"
 
 
 def _require_aware(moment: dt.datetime, what: str) -> dt.datetime:
@@ -207,31 +257,41 @@ def _span(n: int, unit: str) -> str:
     return f"{n}-{unit}"
 
 
-_TAKEN = attrgetter("taken_at")
-_RESULT = attrgetter("result")
-_TZINFO = attrgetter("tzinfo")
-_UTC_ONLY = frozenset([_UTC])
 _PASS = AttemptResult.PASS
+_NAIVE_ATTEMPT = "every attempt's taken_at must be a timezone-aware datetime"
 
 
 def _prepare(attempts: Iterable[Attempt]) -> tuple[list[dt.datetime], dt.datetime | None]:
-    """The attempt instants in UTC, sorted, and the first pass, if any.
+    """The attempt instants, sorted, and the first pass (in UTC), if any.
 
-    Input order and offsets never matter; naive datetimes raise ``ValueError``."""
+    Input order and offsets never matter; naive datetimes raise ``ValueError``. The
+    instants keep their offsets: aware datetimes compare as instants, and converting a
+    hundred of them would cost more than the rest of the evaluation. :func:`_walk`
+    converts the few it computes with."""
     items = attempts if isinstance(attempts, list | tuple) else list(attempts)
-    times = list(map(_TAKEN, items))
-    zones = set(map(_TZINFO, times))
-    if zones and zones != _UTC_ONLY:
-        # Compare instants in one zone: mixed tzinfo objects make every comparison in
-        # the sort call utcoffset() twice, an order of magnitude slower.
-        if None in zones:
-            raise ValueError("every attempt's taken_at must be a timezone-aware datetime")
+    if not items:
+        return [], None
+    instants, results = zip(*items, strict=False)  # two attempt fields: never ragged
+    times = list(instants)
+    if not times[0].tzinfo is times[-1].tzinfo is times[len(times) // 2].tzinfo:
+        # Mixed offsets: every comparison in the sort would call utcoffset() twice; one
+        # conversion each is an order of magnitude cheaper. (Storage returns UTC, so
+        # this is the rare path; a mix the probe misses is sorted correctly, slower.)
         times = [_require_aware(moment, "attempt taken_at") for moment in times]
-    times.sort()
+    try:
+        times.sort()
+    except TypeError:  # a naive and an aware datetime were compared
+        raise ValueError(_NAIVE_ATTEMPT) from None
+    if times[0].utcoffset() is None:  # all naive: a mix cannot sort
+        raise ValueError(_NAIVE_ATTEMPT)
     passed_at = None
-    if _PASS in map(_RESULT, items):
-        passed_at = min(a.taken_at for a in items if a.result == _PASS).astimezone(_UTC)
+    if _PASS in results:
+        passed_at = min(taken for taken, result in items if result == _PASS).astimezone(_UTC)
     return times, passed_at
+
+
+def _in_utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is _UTC else moment.astimezone(_UTC)
 
 
 @dataclass(slots=True)
@@ -241,7 +301,7 @@ class _Walk:
     window_start: dt.datetime | None = None
     window_ends: dt.datetime | None = None
     number: int = 0  # number of the last attempt in its window (same instant counts once)
-    windows: int = 0  # how many windows the log spans
+    reopened: bool = False  # the last window is not the first (the log spans several)
     last: dt.datetime | None = None
     passed_at: dt.datetime | None = None
     earliest: dt.datetime | None = None  # when the wait after the last attempt ends
@@ -257,47 +317,55 @@ def _next_allowed(
     if number >= policy.max_attempts_per_window:
         return window_ends, RULE_ATTEMPT_LIMIT
     if number == 1:
-        return taken + dt.timedelta(hours=policy.first_failure_wait_hours), RULE_FIRST_WAIT
-    return taken + dt.timedelta(days=policy.later_failure_wait_days), RULE_LATER_WAIT
+        return taken + policy.first_failure_wait, RULE_FIRST_WAIT
+    return taken + policy.later_failure_wait, RULE_LATER_WAIT
 
 
 def _walk(times: list[dt.datetime], passed_at: dt.datetime | None, policy: Policy) -> _Walk:
-    state = _Walk(passed_at=passed_at)
+    """Follow a sorted log window by window. ``times`` may carry any offsets; every
+    instant this returns is in UTC."""
     count = len(times)
     if not count:
-        return state
-    # ``times`` come from _prepare: sorted, all in UTC. This loop runs once per window,
-    # which is what a long log costs, so it stays lean (locals, no per-step checks).
+        return _Walk(passed_at=passed_at)
+    # This loop runs once per window, which is what a long log costs, so it stays lean.
     months = policy.attempt_window_months
-    index = 0
-    windows = 0
+    first = 0  # index of the attempt that opened the current window
+    start = _in_utc(times[0])
     while True:
+        if months == 12:
+            # add_months(start, 12), inlined: 365 days land on the same day of the month
+            # unless a 29 February fell in between (then one day more), or the start is
+            # a 29 February (then 28 February is the clamped date). Exact in UTC.
+            ends = start + _365_DAYS
+            day = start.day
+            if ends.day != day and (day != 29 or start.month != 2):
+                ends += _ONE_DAY
+        else:
+            ends = add_months(start, months)
         # New-window reading: the first attempt at or after a window's end opens one.
-        windows += 1
-        start = times[index]
-        ends = add_months(start, months)
-        index_next = bisect_left(times, ends, index + 1)
-        if index_next >= count:
+        following = bisect_left(times, ends, first + 1)
+        if following >= count:
             break
-        index = index_next
-    last = times[-1]
-    state.windows = windows
-    state.window_start = start
-    state.window_ends = ends
-    state.last = last
-    state.number = count - index if count - index < 2 else len(set(times[index:]))
-    state.earliest, state.rule = _next_allowed(last, state.number, ends, policy)
-    if state.rule == RULE_ATTEMPT_LIMIT:
+        first = following
+        start = times[first]
+        if start.tzinfo is not _UTC:
+            start = start.astimezone(_UTC)
+
+    last = _in_utc(times[-1])
+    # The same instant logged twice is one sitting (aware datetimes hash by instant).
+    number = count - first if count - first < 2 else len(set(times[first:]))
+    carried_from = None
+    earliest, rule = _next_allowed(last, number, ends, policy)
+    if rule == RULE_ATTEMPT_LIMIT:
         # A log can hold an attempt taken before its wait was over (validate_log flags
         # it). The window's end must then not undercut the wait the previous attempt
         # started, or logging one more failure could move the date earlier. In a log
         # the policy allowed, that wait always ends before the window does.
-        previous = times[bisect_left(times, last) - 1]
-        pending = previous + dt.timedelta(days=policy.later_failure_wait_days)
-        if pending > state.earliest:
-            state.earliest = pending
-            state.carried_from = previous
-    return state
+        previous = _in_utc(times[bisect_left(times, last) - 1])
+        pending = previous + policy.later_failure_wait
+        if pending > earliest:
+            earliest, carried_from = pending, previous
+    return _Walk(start, ends, number, first > 0, last, passed_at, earliest, rule, carried_from)
 
 
 # --------------------------------------------------------------------------- evaluate
@@ -307,17 +375,16 @@ def evaluate(
     attempts: Iterable[Attempt], exam: Exam, now: dt.datetime, policy: Policy
 ) -> Eligibility:
     """Where a member stands on ``exam`` at ``now``, given their logged attempts."""
-    now = _require_aware(now, "now")
+    if now.tzinfo is not _UTC:
+        now = _require_aware(now, "now")
     times, passed_at = _prepare(attempts)
-    return _evaluate(_walk(times, passed_at, policy), exam, now, policy)
+    return _decide(_walk(times, passed_at, policy), exam, now, policy)
 
 
-def _evaluate(state: _Walk, exam: Exam, now: dt.datetime, policy: Policy) -> Eligibility:
+def _decide(state: _Walk, exam: Exam, now: dt.datetime, policy: Policy) -> Eligibility:
+    """The status, first match wins; the explanation is written only when read."""
     retires_at = exam.retires_at
-    code = exam.code
-    limit = policy.max_attempts_per_window
-    window_months = policy.attempt_window_months
-
+    earliest = state.earliest
     # The current window: none before the first attempt, none once it has ended
     # (the next attempt opens a fresh one).
     window_over = state.window_ends is not None and now >= state.window_ends
@@ -326,38 +393,47 @@ def _evaluate(state: _Walk, exam: Exam, now: dt.datetime, policy: Policy) -> Eli
     else:
         in_window, w_start, w_ends = state.number, state.window_start, state.window_ends
 
-    def result(status: Status, earliest: dt.datetime | None, rule: str, text: str) -> Eligibility:
-        return Eligibility(status, earliest, in_window, w_start, w_ends, retires_at, rule, text)
-
     if state.passed_at is not None:
-        return result(
-            Status.PASSED,
-            None,
-            RULE_PASSED,
+        status, earliest, rule = Status.PASSED, None, RULE_PASSED
+    elif retires_at is not None and now >= retires_at:
+        status, earliest, rule = Status.RETIRED, None, RULE_RETIRED
+    elif earliest is None:
+        status, rule = Status.ELIGIBLE, RULE_NO_ATTEMPTS
+    elif retires_at is not None and earliest >= retires_at and now < earliest:
+        status, rule = Status.RETIRES_FIRST, RULE_RETIRES_FIRST
+    elif now < earliest:
+        rule = state.rule
+        status = Status.LIMIT_REACHED if rule == RULE_ATTEMPT_LIMIT else Status.WAITING
+    else:
+        status, rule = Status.ELIGIBLE, state.rule
+    text = _Text(partial(_explain, status, state, exam, policy, window_over))
+    return Eligibility(status, earliest, in_window, w_start, w_ends, retires_at, rule, text)
+
+
+def _explain(status: Status, state: _Walk, exam: Exam, policy: Policy, window_over: bool) -> str:
+    retires_at = exam.retires_at
+    code = exam.code
+    limit = policy.max_attempts_per_window
+    window_months = policy.attempt_window_months
+
+    if status is Status.PASSED:
+        assert state.passed_at is not None
+        return (
             f"You passed {code} on {format_utc(state.passed_at)}. A passed exam cannot be "
             "retaken, unless your certification has expired (then you earn it again by "
-            "passing the exam); this tool does not track certification expiry.",
+            "passing the exam); this tool does not track certification expiry."
         )
 
     successor = f" Its successor is {exam.successor}." if exam.successor else ""
-    if retires_at is not None and now >= retires_at:
-        return result(
-            Status.RETIRED,
-            None,
-            RULE_RETIRED,
-            f"{code} retired on {format_utc(retires_at)}: it can no longer be taken." + successor,
-        )
+    if status is Status.RETIRED:
+        assert retires_at is not None
+        return f"{code} retired on {format_utc(retires_at)}: it can no longer be taken." + successor
 
     retire_note = (
         f" Note: {code} retires on {format_utc(retires_at)}." if retires_at is not None else ""
     )
     earliest = state.earliest
-    if (
-        earliest is None
-        or state.last is None
-        or state.window_start is None
-        or state.window_ends is None
-    ):
+    if earliest is None:
         policy_summary = (
             f"If you don't pass, you wait {_plural(policy.first_failure_wait_hours, 'hour')} "
             f"after a failed first attempt and "
@@ -365,22 +441,15 @@ def _evaluate(state: _Walk, exam: Exam, now: dt.datetime, policy: Policy) -> Eli
             f"most {limit} attempts in the {_plural(window_months, 'month')} from your first "
             "attempt."
         )
-        return result(
-            Status.ELIGIBLE,
-            None,
-            RULE_NO_ATTEMPTS,
-            f"No attempts logged for {code}: you can take it now. {policy_summary}" + retire_note,
-        )
+        return f"No attempts logged for {code}: you can take it now. {policy_summary}" + retire_note
 
-    number = state.number
+    assert state.window_start is not None and state.window_ends is not None
     why = _wait_reason(state, policy)
-    if retires_at is not None and earliest >= retires_at and now < earliest:
-        return result(
-            Status.RETIRES_FIRST,
-            earliest,
-            RULE_RETIRES_FIRST,
+    if status is Status.RETIRES_FIRST:
+        assert retires_at is not None
+        return (
             f"{why} That would be {format_utc(earliest)}, but {code} retires on "
-            f"{format_utc(retires_at)}, so you cannot take it again.{successor}",
+            f"{format_utc(retires_at)}, so you cannot take it again.{successor}"
         )
 
     # Only one of these two can apply: a window that is still open, or one that is over.
@@ -393,7 +462,7 @@ def _evaluate(state: _Walk, exam: Exam, now: dt.datetime, policy: Policy) -> Eli
             f"your next attempt opens a new window and counts as attempt 1 of {limit} (the "
             "policy doesn't say how the next window is anchored; this is our reading)."
         )
-    elif state.windows > 1:
+    elif state.reopened:
         new_window_note = (
             f" Your attempt on {format_utc(state.window_start)} came at or after the end of "
             f"your previous {_span(window_months, 'month')} window, so it opened a new one "
@@ -401,33 +470,26 @@ def _evaluate(state: _Walk, exam: Exam, now: dt.datetime, policy: Policy) -> Eli
             "anchored; this is our reading)."
         )
 
-    if now < earliest:
-        status = Status.LIMIT_REACHED if state.rule == RULE_ATTEMPT_LIMIT else Status.WAITING
-        return result(
-            status,
-            earliest,
-            state.rule,
+    if status is not Status.ELIGIBLE:  # waiting or limit reached
+        return (
             f"{why} You can take {code} again from {format_utc(earliest)}."
             + new_window_note
             + next_window_note
-            + retire_note,
+            + retire_note
         )
 
     if window_over:
         count_note = next_window_note
     else:
         count_note = (
-            f" It would be attempt {number + 1} of {limit} in your window that started on "
-            f"{format_utc(state.window_start)} and ends on {format_utc(state.window_ends)}."
+            f" It would be attempt {state.number + 1} of {limit} in your window that started "
+            f"on {format_utc(state.window_start)} and ends on {format_utc(state.window_ends)}."
             + new_window_note
         )
-    return result(
-        Status.ELIGIBLE,
-        earliest,
-        state.rule,
+    return (
         f"{why} That wait ended on {format_utc(earliest)}: you can take {code} now."
         + count_note
-        + retire_note,
+        + retire_note
     )
 
 
@@ -489,15 +551,15 @@ def what_if(
             f"fail_at ({format_utc(fail_utc)}) must be after your last logged attempt "
             f"({format_utc(times[-1])})"
         )
-    before = _evaluate(_walk(times, passed_at, policy), exam, fail_utc, policy)
+    before = _decide(_walk(times, passed_at, policy), exam, fail_utc, policy)
     if before.status is not Status.ELIGIBLE:
         raise AttemptNotAllowedError(
             f"You could not sit {exam.code} on {format_utc(fail_utc)}: {before.explanation}",
             before,
         )
     times.append(fail_utc)
-    after = _evaluate(_walk(times, passed_at, policy), exam, max(now, fail_utc), policy)
-    return replace(after, explanation=f"If you fail on {format_utc(fail_utc)}: {after.explanation}")
+    after = _decide(_walk(times, passed_at, policy), exam, max(now, fail_utc), policy)
+    return after.with_explanation(f"If you fail on {format_utc(fail_utc)}: {after.explanation}")
 
 
 # --------------------------------------------------------------------------- validate_log

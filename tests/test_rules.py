@@ -662,6 +662,35 @@ def test_add_months_twelve_should_match_the_calendar_rule_every_day_for_thirty_y
         assert add_months(moment, 12) == moment.replace(year=moment.year + 1, day=day), moment
 
 
+@pytest.mark.parametrize("first_year", [1899, 1999, 2023, 2099])
+def test_the_window_evaluate_computes_should_end_on_the_calendar_date_every_day(first_year):
+    """evaluate() steps windows with its own inlined year arithmetic: it must agree with
+    add_months every day across leap years and the non-leap centuries 1900 and 2100,
+    at both ends of the day."""
+    for clock in (dt.time(0, 0), dt.time(23, 59, 59, 999_999)):
+        start = dt.datetime.combine(dt.date(first_year, 1, 1), clock, tzinfo=UTC)
+        for offset in range(3 * 366):
+            moment = start + dt.timedelta(days=offset)
+            result = evaluate([fail(moment)], EXAM, moment + dt.timedelta(hours=1), POLICY)
+            assert result.window_ends == add_months(moment, 12), moment
+            # The window's end also decides where the next window opens.
+            second = moment + dt.timedelta(days=400)
+            log = [fail(moment), fail(second)]
+            later = evaluate(log, EXAM, second + dt.timedelta(hours=1), POLICY)
+            assert later.window_start == second, moment
+
+
+def test_an_explanation_should_be_written_once_and_compare_as_text():
+    log = fails(chain(2))
+    first = evaluate(log, EXAM, T0 + dt.timedelta(days=3), POLICY)
+    again = evaluate(list(reversed(log)), EXAM, T0 + dt.timedelta(days=3), POLICY)
+    assert first.explanation is first.explanation  # kept, not rewritten
+    assert first == again and hash(first) == hash(again)
+    assert first.explanation in repr(first)
+    other_exam = evaluate(log, Exam.uncatalogued("XY-999"), T0 + dt.timedelta(days=3), POLICY)
+    assert other_exam != first  # same dates, different text
+
+
 def test_a_fifth_attempt_taken_too_soon_should_not_undercut_the_pending_wait():
     """A 4th failure two days before the window ends starts a wait that runs past it; a
     5th attempt logged during that wait must not pull the date back to the window's end
