@@ -271,3 +271,41 @@ def test_popular_entries_should_all_exist_in_the_shipped_knowledge_base():
     from knowledge.matcher import POPULAR_ENTRIES
 
     assert set(POPULAR_ENTRIES) <= set(load_knowledge().entries)
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        # A TLS or Key Vault certificate is not a certification, however it is spelt.
+        ("the ssl certificate on my web app expired, how do i renew it", "a technical how-to"),
+        ("key vault certificates expire after a year, can i extend them", "a technical how-to"),
+        ("how do i scale out azure functions", "a technical how-to"),
+        ("what does gpt-4o cost per million tokens", "a technical how-to"),
+        ("how long is the ranked ban in valorant", "games and leisure, not exam policy"),
+        ("is the gym membership renewal refundable", "not an exam purchase"),
+        ("my daughter's spelling test is tomorrow, any tips", "not a certification exam"),
+    ],
+)
+def test_lookalike_questions_from_other_worlds_are_out_of_scope(question, reason):
+    assert out_of_scope_reason(question) == reason
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("my certificate expires next month, how do i renew it", "renewal"),
+        ("how much computer vision is on the ai-103 exam", None),
+        ("can i get a refund if i cancel my exam booking", None),
+    ],
+)
+def test_exam_questions_using_those_words_stay_in_scope(matcher, question, expected):
+    assert out_of_scope_reason(question) is None
+    if expected is not None:
+        assert matcher.match(question).entry_id == expected
+
+
+def test_naive_bayes_favours_the_entry_whose_phrasings_share_the_words(matcher):
+    shortlist = [matcher._ids.index("partial-credit"), matcher._ids.index("question-types")]
+    posterior = matcher._bayes(["partial", "credit"], shortlist)
+    assert posterior[shortlist[0]] > 0.9
+    assert sum(posterior.values()) == pytest.approx(1.0)
