@@ -109,6 +109,21 @@ class FaqEntry(_Frozen):
     exams: tuple[ExamCode, ...] = ()
     # Personal entries (``my-eligibility``) are answered from the member's own log.
     personal: bool = False
+    # Regular expressions over the normalised question that mark this entry's concept
+    # where words alone cannot ("failing a second time" is the later waits, "a second
+    # attempt" after one failure is the first wait); see matcher.SIGNAL_BONUS.
+    signals: tuple[str, ...] = ()
+
+    @field_validator("signals")
+    @classmethod
+    def _signals_compile(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                message = f"signal {pattern!r} is not a valid regular expression: {error}"
+                raise ValueError(message) from None
+        return value
 
     @field_validator("id")
     @classmethod

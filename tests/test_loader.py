@@ -74,6 +74,17 @@ def test_should_name_an_unknown_related_id(data_dir: Path) -> None:
     ), problems
 
 
+def test_should_name_a_signal_that_is_not_a_regular_expression(data_dir: Path) -> None:
+    _edit(data_dir / "faq" / "retakes.toml", "signals = [\n", "signals = [\n    '(unclosed',\n")
+
+    problems = _problems(data_dir)
+
+    assert any(
+        re.match(r"faq/retakes\.toml \[retake-first-wait\] signals: .*not a valid regular", p)
+        for p in problems
+    ), problems
+
+
 def test_should_name_an_unknown_placeholder(data_dir: Path) -> None:
     _edit(data_dir / "faq" / "scoring.toml", "{policy.passing_score}", "{policy.pass_mark}")
 

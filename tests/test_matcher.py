@@ -309,3 +309,35 @@ def test_naive_bayes_favours_the_entry_whose_phrasings_share_the_words(matcher):
     posterior = matcher._bayes(["partial", "credit"], shortlist)
     assert posterior[shortlist[0]] > 0.9
     assert sum(posterior.values()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("how long is the wait after failing a second time", "retake-later-waits"),
+        ("how long do i wait after failing again", "retake-later-waits"),
+        ("how long is the wait after my first fail", "retake-first-wait"),
+    ],
+)
+def test_an_entrys_signal_separates_the_first_wait_from_later_ones(matcher, question, expected):
+    assert matcher.match(question).entry_id == expected
+
+
+def test_every_signal_matches_some_of_its_own_phrasings_and_none_of_its_neighbours(matcher):
+    import re
+
+    from knowledge.normalize import normalize
+
+    kb = matcher.knowledge
+    for entry in kb.entries.values():
+        for pattern in entry.signals:
+            signal = re.compile(pattern)
+            own = [p for p in entry.phrasings if signal.search(normalize(p))]
+            assert own, f"{entry.id}: signal {pattern!r} matches none of its phrasings"
+            # The personal entry shares concepts ("I failed twice, when can I go again");
+            # first-person timing tells it apart, not the signal.
+            for neighbour in (r for r in entry.related if not kb.entries[r].personal):
+                stolen = [
+                    p for p in kb.entries[neighbour].phrasings if signal.search(normalize(p))
+                ]
+                assert not stolen, f"{entry.id}: {pattern!r} matches {neighbour}: {stolen}"
