@@ -6,8 +6,12 @@ matcher's top-1 accuracy on in-scope questions, its abstention rate on out-of-sc
 ones, the same figures for a plain rapidfuzz baseline at that baseline's best cut-off,
 a calibration table, and every confusion. Tune on ``tune``; quote ``report``.
 
-``python -m eval.run --fit`` refits the logistic calibration on the tune split and
-prints the coefficients to paste into ``knowledge.matcher.CALIBRATION``.
+Labelled member questions live in ``knowledge/data/member_questions.toml`` once their
+blind batch has been measured: the matcher learns from them. ``--cv`` cross-validates
+on them and on the phrasings (each fold's matcher never sees what it is asked), and
+``--fit`` refits the logistic calibration on those held-out questions plus the tune
+split's out-of-scope questions, printing the coefficients to paste into
+``knowledge.matcher.CALIBRATION``.
 """
 
 from __future__ import annotations
@@ -84,7 +88,7 @@ def baseline(
     phrasings: list[str] = []
     owners: list[str] = []
     for entry in kb.entries.values():
-        for text in (entry.question, *entry.phrasings):
+        for text in (entry.question, *entry.phrasings, *entry.examples):
             phrasings.append(text)
             owners.append(entry.id)
     raw: list[tuple[str | None, float]] = []
@@ -111,8 +115,10 @@ def calibration_table(outcomes: list[Outcome]) -> list[str]:
         if o.got is None and o.confidence == 0.0:
             continue
         index = min(int(o.confidence * 5), 4)
-        bins.setdefault(index, []).append((o.got == o.row.expected and o.got is not None)
-                                          or (o.got is None and o.row.expected is None))
+        bins.setdefault(index, []).append(
+            (o.got == o.row.expected and o.got is not None)
+            or (o.got is None and o.row.expected is None)
+        )
     lines = []
     for index in sorted(bins):
         hits = bins[index]
@@ -121,6 +127,10 @@ def calibration_table(outcomes: list[Outcome]) -> list[str]:
             f"{sum(hits) / len(hits):6.1%} correct"
         )
     return lines
+
+
+def _percent(value: float) -> str:
+    return "     —" if math.isnan(value) else f"{value:6.1%}"
 
 
 def report(
@@ -135,10 +145,17 @@ def report(
     cut, base_pairs = baseline(kb, chosen)
     b_acc, b_abst, b_overall, _, _ = rates(base_pairs)
     print(f"\n[{split}] {len(chosen)} questions ({n_in} in scope, {n_out} out of scope)")
-    print(f"  matcher : top-1 in-scope {acc:6.1%}   abstention out-of-scope {abst:6.1%}   "
-          f"overall {overall:6.1%}")
-    print(f"  baseline: top-1 in-scope {b_acc:6.1%}   abstention out-of-scope {b_abst:6.1%}   "
-          f"overall {b_overall:6.1%}   (WRatio + default_process, best cut-off {cut:.0f})")
+    print(
+        f"  matcher : top-1 in-scope {_percent(acc)}   abstention out-of-scope "
+        f"{_percent(abst)}   overall {_percent(overall)}"
+    )
+    print(
+        f"  baseline: top-1 in-scope {_percent(b_acc)}   abstention out-of-scope "
+        f"{_percent(b_abst)}   overall {_percent(b_overall)}   "
+        f"(WRatio + default_process, best cut-off {cut:.0f})"
+    )
+    if not n_in:
+        print("  (no in-scope questions: measured ones teach the matcher; see --cv)")
     print("  calibration (matched or scored questions):")
     for line in calibration_table(outcomes):
         print(line)
@@ -148,57 +165,113 @@ def report(
         print("    (hidden: --hide-confusions)")
         return
     for o in confusions:
-        print(f"    {o.row.expected or NONE} → {o.got or NONE} ({o.confidence:.2f}): "
-              f"{o.row.question}")
+        print(
+            f"    {o.row.expected or NONE} → {o.got or NONE} ({o.confidence:.2f}): {o.row.question}"
+        )
 
 
-def fit(matcher: Matcher, rows: list[Row]) -> tuple[float, ...]:
-    """Logistic regression of "top candidate is right" on the match features."""
+FOLDS = 5
+
+
+def _folds(kb: KnowledgeBase, folds: int) -> list[tuple[Matcher, list[tuple[str, str, str]]]]:
+    """Per fold: a matcher built without every ``folds``-th phrasing and member question
+    of each entry, and what it left out as (entry id, kind, text)."""
+    built = []
+    for fold in range(folds):
+        held: list[tuple[str, str, str]] = []
+        entries = {}
+        for entry_id, entry in kb.entries.items():
+            update = {}
+            for kind, texts in (("phrasing", entry.phrasings), ("member question", entry.examples)):
+                update["phrasings" if kind == "phrasing" else "examples"] = tuple(
+                    t for i, t in enumerate(texts) if i % folds != fold
+                )
+                held += [(entry_id, kind, t) for i, t in enumerate(texts) if i % folds == fold]
+            entries[entry_id] = entry.model_copy(update=update)
+        built.append((Matcher(kb.model_copy(update={"entries": entries})), held))
+    return built
+
+
+def fit(kb: KnowledgeBase, rows: list[Row]) -> tuple[float, ...]:
+    """Logistic regression of "top candidate is right" on the match features of
+    questions the matcher has not learnt from: held-out member questions (cross-fitted,
+    five folds) and the tune split's out-of-scope questions (label 0)."""
     data: list[tuple[list[float], float]] = []
-    for row in rows:
-        if row.split != "tune" or out_of_scope_reason(row.question) is not None:
-            continue
-        scored, features = matcher.features(row.question)
-        if not scored:
-            continue
-        label = 1.0 if row.expected is not None and scored[0].entry_id == row.expected else 0.0
-        data.append(([1.0, *features], label))
-    weights = [0.0] * 4
-    rate, l2 = 0.5, 1e-3
-    for _ in range(20000):
-        grad = [0.0] * 4
-        for x, y in data:
-            z = sum(w * v for w, v in zip(weights, x, strict=True))
-            p = 1 / (1 + math.exp(-max(min(z, 30), -30)))
-            for i, v in enumerate(x):
-                grad[i] += (p - y) * v
-        for i in range(4):
-            weights[i] -= rate * (grad[i] / max(len(data), 1) + (l2 * weights[i] if i else 0))
+    negatives = [r for r in rows if r.split == "tune" and r.expected is None]
+    for fold, (matcher, held) in enumerate(_folds(kb, FOLDS)):
+        questions = [(e, t) for e, kind, t in held if kind == "member question"]
+        questions += [(None, r.question) for r in negatives[fold::FOLDS]]
+        for expected, question in questions:
+            if out_of_scope_reason(question) is not None:
+                continue
+            scored, features = matcher.features(question)
+            if not scored:
+                continue
+            label = 1.0 if expected is not None and scored[0].entry_id == expected else 0.0
+            data.append(([1.0, *features], label))
+    weights = logistic_regression(data)
     return tuple(round(w, 2) for w in weights)
 
 
-def phrasing_cv(kb: KnowledgeBase, folds: int = 5) -> tuple[float, list[tuple[str, str, str]]]:
-    """A development score that never touches ``questions.tsv``: hold out every
-    ``folds``-th phrasing of every entry, build the matcher on the rest, and route the
-    held-out phrasings. Returns (top-1 accuracy, [(expected, got, phrasing)] misses)."""
-    hits, total = 0, 0
-    misses: list[tuple[str, str, str]] = []
-    for fold in range(folds):
-        held: list[tuple[str, str]] = []
-        entries = {}
-        for entry_id, entry in kb.entries.items():
-            keep = tuple(p for i, p in enumerate(entry.phrasings) if i % folds != fold)
-            held += [(entry_id, p) for i, p in enumerate(entry.phrasings) if i % folds == fold]
-            entries[entry_id] = entry.model_copy(update={"phrasings": keep})
-        matcher = Matcher(kb.model_copy(update={"entries": entries}))
-        for expected, phrasing in held:
-            got = matcher.match(phrasing).entry_id
-            total += 1
+def logistic_regression(
+    data: list[tuple[list[float], float]], l2: float = 1e-3, steps: int = 50
+) -> list[float]:
+    """Weights minimising the mean log loss plus ``l2``/2 of the squared non-bias
+    weights, by Newton's method (a handful of steps, where gradient descent took
+    thousands)."""
+    width = len(data[0][0]) if data else 1
+    weights = [0.0] * width
+    for _ in range(steps):
+        grad = [0.0] * width
+        hess = [[0.0] * width for _ in range(width)]
+        for x, y in data:
+            z = sum(w * v for w, v in zip(weights, x, strict=True))
+            p = 1 / (1 + math.exp(-max(min(z, 30), -30)))
+            for i in range(width):
+                grad[i] += (p - y) * x[i]
+                for j in range(width):
+                    hess[i][j] += p * (1 - p) * x[i] * x[j]
+        n = max(len(data), 1)
+        for i in range(width):
+            grad[i] = grad[i] / n + (l2 * weights[i] if i else 0.0)
+            for j in range(width):
+                hess[i][j] /= n
+            hess[i][i] += l2 if i else 1e-9
+        step = _solve(hess, grad)
+        weights = [w - d for w, d in zip(weights, step, strict=True)]
+        if max(abs(d) for d in step) < 1e-9:
+            break
+    return weights
+
+
+def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
+    """``matrix``⁻¹ · ``vector`` by Gaussian elimination with partial pivoting."""
+    size = len(vector)
+    rows = [[*matrix[i], vector[i]] for i in range(size)]
+    for col in range(size):
+        pivot = max(range(col, size), key=lambda r: abs(rows[r][col]))
+        rows[col], rows[pivot] = rows[pivot], rows[col]
+        for r in range(size):
+            if r != col and rows[col][col]:
+                factor = rows[r][col] / rows[col][col]
+                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[col], strict=True)]
+    return [rows[i][size] / rows[i][i] if rows[i][i] else 0.0 for i in range(size)]
+
+
+def cross_validate(kb: KnowledgeBase) -> dict[str, tuple[float, list[tuple[str, str, str]]]]:
+    """Top-1 accuracy on held-out phrasings and held-out member questions, routed by a
+    matcher built without them; never touches ``questions.tsv``."""
+    results: dict[str, tuple[int, int, list[tuple[str, str, str]]]] = {}
+    for matcher, held in _folds(kb, FOLDS):
+        for expected, kind, text in held:
+            hits, total, misses = results.setdefault(kind, (0, 0, []))
+            got = matcher.match(text).entry_id
             if got == expected:
                 hits += 1
             else:
-                misses.append((expected, got or NONE, phrasing))
-    return hits / max(total, 1), misses
+                misses.append((expected, got or NONE, text))
+            results[kind] = (hits, total + 1, misses)
+    return {kind: (h / max(t, 1), m) for kind, (h, t, m) in results.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,24 +279,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
     parser.add_argument("--fit", action="store_true", help="refit the calibration on tune")
     parser.add_argument(
-        "--split", choices=("report", "tune", "both"), default="both",
+        "--split",
+        choices=("report", "tune", "both"),
+        default="both",
         help="which split(s) to evaluate (tune on 'tune', quote 'report')",
     )
     parser.add_argument(
-        "--hide-confusions", action="append", default=[], choices=("report", "tune"),
-        metavar="SPLIT", help="print a split's figures but not its questions (repeatable)",
+        "--hide-confusions",
+        action="append",
+        default=[],
+        choices=("report", "tune"),
+        metavar="SPLIT",
+        help="print a split's figures but not its questions (repeatable)",
     )
     parser.add_argument(
-        "--cv", action="store_true",
-        help="cross-validate on the knowledge base's own phrasings (no eval questions)",
+        "--cv",
+        action="store_true",
+        help="cross-validate on the phrasings and member questions (no eval questions)",
     )
     args = parser.parse_args(argv)
     if args.cv:
         kb = load_knowledge()
-        accuracy, misses = phrasing_cv(kb)
-        print(f"held-out phrasings: top-1 {accuracy:6.1%} ({len(misses)} misses)")
-        for expected, got, phrasing in misses:
-            print(f"    {expected} → {got}: {phrasing}")
+        results = cross_validate(kb)
+        for kind, (accuracy, misses) in results.items():
+            print(f"held-out {kind}s: top-1 {accuracy:6.1%} ({len(misses)} misses)")
+        for kind, (_, misses) in results.items():
+            print(f"{kind} misses:")
+            for expected, got, text in misses:
+                print(f"    {expected} → {got}: {text}")
         return 0
     if not args.questions.exists():
         print(f"{args.questions} does not exist yet.", file=sys.stderr)
@@ -235,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"warning: expected ids not in the knowledge base: {', '.join(unknown)}")
     if args.fit:
-        print("CALIBRATION =", fit(matcher, rows))
+        print("CALIBRATION =", fit(kb, rows))
         return 0
     print(f"Knowledge base: {len(kb.entries)} entries; questions: {args.questions.name}")
     for split in ("report", "tune"):

@@ -143,6 +143,40 @@ def _load_entries(
     return entries, files
 
 
+MEMBER_QUESTIONS = "member_questions.toml"
+
+
+def _attach_member_questions(
+    data_dir: Path, entries: dict[str, FaqEntry], problems: list[Problem]
+) -> dict[str, FaqEntry]:
+    """Entries with the member questions labelled for them (the file is optional)."""
+    path = data_dir / MEMBER_QUESTIONS
+    if not path.exists():
+        return entries
+    raw = _read_toml(path, MEMBER_QUESTIONS, problems)
+    if raw is None:
+        return entries
+    table = raw.get("questions")
+    if not isinstance(table, dict):
+        problems.append(Problem(MEMBER_QUESTIONS, None, "questions", "must be a table"))
+        return entries
+    attached = dict(entries)
+    for entry_id, questions in table.items():
+        if entry_id not in entries:
+            problems.append(
+                Problem(MEMBER_QUESTIONS, entry_id, "questions", f"unknown entry id '{entry_id}'")
+            )
+            continue
+        if not isinstance(questions, list) or not all(
+            isinstance(q, str) and q.strip() for q in questions
+        ):
+            message = "must be a list of non-empty strings"
+            problems.append(Problem(MEMBER_QUESTIONS, entry_id, "questions", message))
+            continue
+        attached[entry_id] = entries[entry_id].model_copy(update={"examples": tuple(questions)})
+    return attached
+
+
 def _cross_check(kb: KnowledgeBase, files: dict[str, str], problems: list[Problem]) -> None:
     for exam in kb.exams.values():
         if exam.successor and exam.successor not in kb.exams:
@@ -182,6 +216,7 @@ def load_knowledge(data_dir: Path | None = None) -> KnowledgeBase:
     policy = _load_policy(data_dir, problems)
     exams = _load_exams(data_dir, problems)
     entries, files = _load_entries(data_dir, problems)
+    entries = _attach_member_questions(data_dir, entries, problems)
     if policy is None:
         raise KnowledgeError(problems)
     kb = KnowledgeBase(policy=policy, exams=exams, entries=entries)

@@ -103,9 +103,9 @@ IMPERSONAL_PENALTY = 0.1
 PERSONAL_OTHER_PENALTY = 0.03
 
 # Logistic calibration of (top score, margin over the runner-up, information) →
-# P(correct); fitted on the tune split by ``python -m eval.run --fit`` (this fit: the
-# 1,815-question tune file, which folds in the three earlier blind report parts).
-CALIBRATION = (-2.76, 4.18, 3.97, 0.44)  # bias, top, margin, information
+# P(correct); fitted by ``python -m eval.run --fit`` on questions each fold's matcher had
+# not learnt from (held-out member questions, and the tune split's out-of-scope ones).
+CALIBRATION = (-2.93, 4.43, 4.16, 0.22)  # bias, top, margin, information
 
 # Entries offered first when the autocomplete box is empty: the questions the study
 # group asks most (a judgement, not usage data; unknown ids are skipped).
@@ -423,7 +423,8 @@ class _Signals:
 @dataclass
 class _Indexed:
     entry: FaqEntry
-    texts: list[str]  # content strings of question, phrasings and keywords
+    texts: list[str]  # content strings of question, phrasings, member questions, keywords
+    edited_texts: list[str]  # the same without member questions (the fuzzy pass reads these)
     keywords: list[str]  # normalised keyword phrases
     codes: frozenset[str]
 
@@ -442,21 +443,21 @@ class Matcher:
         self._autocomplete_primary: list[bool] = []
         self._vocabs: list[frozenset[str]] = []
         self._signals: list[re.Pattern[str] | None] = []
-        word_counts: dict[str, int] = defaultdict(int)
+        self._build_speller(kb)
         for index, entry in enumerate(kb.entries.values()):
-            sources = [entry.question, *entry.phrasings]
-            normalized = [normalize(s) for s in sources]
+            edited = [normalize(s) for s in (entry.question, *entry.phrasings)]
+            # Members' questions are read as a question is: their typos spelt onto the
+            # editors' words, so a typo never becomes a word of its own.
+            normalized = edited + [self._read_member_question(q) for q in entry.examples]
             keywords = [normalize(k) for k in entry.keywords]
             texts = [" ".join(content_tokens(n)) for n in normalized + keywords]
             texts = [t for t in dict.fromkeys(texts) if t]
+            edited_texts = [" ".join(content_tokens(n)) for n in edited + keywords]
+            edited_texts = [t for t in dict.fromkeys(edited_texts) if t]
             codes = frozenset(entry.exams) | {
                 c for n in (*normalized, *keywords) for c in exam_codes(n)
             }
-            for text in (*normalized, *keywords):
-                for word in text.split():
-                    if word.isalpha():
-                        word_counts[word] += 1
-            self._items.append(_Indexed(entry, texts, keywords, codes))
+            self._items.append(_Indexed(entry, texts, edited_texts, keywords, codes))
             self._signals.append(
                 re.compile("|".join(f"(?:{s})" for s in entry.signals)) if entry.signals else None
             )
@@ -467,24 +468,36 @@ class Matcher:
             self._vocabs.append(vocab)
             for token in vocab:
                 self._postings[token].append(index)
-            for text in (normalized[0], *keywords, *normalized[1:]):
+            # Autocomplete offers the editors' wording, not members' typos.
+            for text in (edited[0], *keywords, *edited[1:]):
                 self._autocomplete_texts.append(text)
                 self._autocomplete_owner.append(index)
-                self._autocomplete_primary.append(text is normalized[0] or text in keywords)
-        # Per entry, for the fuzzy pass: texts with their words sorted (token_sort_ratio is
-        # fuzz.ratio of token-sorted strings, so sort once here), how many distinct words
-        # each text has, and which of its texts hold each word.
+                self._autocomplete_primary.append(text is edited[0] or text in keywords)
+        # Per entry, for the fuzzy pass (the editors' texts: member questions teach the
+        # word statistics, and reading them all here would double the time per question):
+        # texts with their words sorted (token_sort_ratio is fuzz.ratio of token-sorted
+        # strings, so sort once here), how many distinct words each text has, and which
+        # of its texts hold each word.
         self._entry_sorted: list[tuple[str, ...]] = []
         self._entry_word_texts: list[dict[str, tuple[int, ...]]] = []
         self._text_sizes: list[tuple[int, ...]] = []
+        # How many of all an entry's texts hold each word, for naive Bayes; None when
+        # the entry has no member questions (then ``_entry_word_texts`` says it).
+        self._word_text_counts: list[dict[str, int] | None] = []
         for item in self._items:
-            self._entry_sorted.append(tuple(" ".join(sorted(t.split())) for t in item.texts))
-            self._text_sizes.append(tuple(max(len(set(t.split())), 1) for t in item.texts))
+            edited = item.edited_texts
+            self._entry_sorted.append(tuple(" ".join(sorted(t.split())) for t in edited))
+            self._text_sizes.append(tuple(max(len(set(t.split())), 1) for t in edited))
             holders: dict[str, list[int]] = defaultdict(list)
-            for offset, text in enumerate(item.texts):
+            for offset, text in enumerate(edited):
                 for word in dict.fromkeys(text.split()):
                     holders[sys.intern(word)].append(offset)
             self._entry_word_texts.append({w: tuple(o) for w, o in holders.items()})
+            self._word_text_counts.append(
+                None
+                if len(item.texts) == len(edited)
+                else dict(Counter(w for t in item.texts for w in set(t.split())))
+            )
         # Keyword phrases → entries holding them, looked up by the question's n-grams.
         self._keyword_entries: dict[str, set[int]] = defaultdict(set)
         self._keyword_max_words = 1
@@ -524,8 +537,13 @@ class Matcher:
         # texts hold it (``_entry_word_texts``); only the denominator is kept per entry.
         vocabulary = len(self._postings)
         self._bayes_denominators = [
-            sum(len(texts) for texts in holders.values()) + BAYES_ALPHA * vocabulary
-            for holders in self._entry_word_texts
+            (
+                sum(counts.values())
+                if counts is not None
+                else sum(len(texts) for texts in holders.values())
+            )
+            + BAYES_ALPHA * vocabulary
+            for counts, holders in zip(self._word_text_counts, self._entry_word_texts, strict=True)
         ]
         # Adjacent word pairs of the entries' texts → the entries using them.
         pair_entries: dict[tuple[str, str], set[int]] = defaultdict(set)
@@ -555,6 +573,26 @@ class Matcher:
         self._vocab = sorted(self._postings)
         self._spell_cache: dict[str, str] = {}
         self._score_cache: dict[str, tuple[tuple[Candidate, ...], _Signals]] = {}
+        self._ids = [item.entry.id for item in self._items]
+        self._popular = [i for i in POPULAR_ENTRIES if i in kb.entries] + [
+            i for i in self._ids if i not in POPULAR_ENTRIES
+        ]
+
+    # --- helpers ----------------------------------------------------------------
+    def _build_speller(self, kb: KnowledgeBase) -> None:
+        """The words typos are corrected onto: the editors' (questions, phrasings and
+        keywords), never the members' own spellings."""
+        word_counts: dict[str, int] = defaultdict(int)
+        known: dict[str, float] = {}
+        for entry in kb.entries.values():
+            for source in (entry.question, *entry.phrasings, *entry.keywords):
+                text = normalize(source)
+                for word in text.split():
+                    if word.isalpha():
+                        word_counts[word] += 1
+                known.update(dict.fromkeys(content_tokens(text), 0.0))
+        # Until the index is built, ``_fix_word`` asks whether a stem is known here.
+        self._idf = known
         # Unstemmed words of the knowledge base (and grammar words), for correcting typos
         # before stemming; more frequent words win ties.
         # Grammar words are known but never targets: "life" must not become "like".
@@ -573,12 +611,12 @@ class Matcher:
         self._stem_words = sorted(s for s in stems - self._word_set if len(s) >= 4)
         self._grammar_targets = sorted(w for w in GRAMMAR_WORDS if len(w) >= 5)
         self._respell_cache: dict[str, tuple[str, int]] = {}
-        self._ids = [item.entry.id for item in self._items]
-        self._popular = [i for i in POPULAR_ENTRIES if i in kb.entries] + [
-            i for i in self._ids if i not in POPULAR_ENTRIES
-        ]
 
-    # --- helpers ----------------------------------------------------------------
+    def _read_member_question(self, question: str) -> str:
+        normalized = normalize(question)
+        respelt, _ = self._respell(normalized)
+        return normalize(respelt) if respelt != normalized else normalized
+
     @staticmethod
     def _entry_codes(texts: list[str]) -> tuple[frozenset[str], bool]:
         """The exam codes an entry is about, and whether it is about exams by code at all.
@@ -710,12 +748,18 @@ class Matcher:
             return dict.fromkeys(shortlist, 0.0)
         logs = {}
         for index in shortlist:
-            holders = self._entry_word_texts[index]
             denominator = self._bayes_denominators[index]
-            logs[index] = sum(
-                math.log((len(holders.get(word, ())) + BAYES_ALPHA) / denominator)
-                for word in known
-            )
+            counts = self._word_text_counts[index]
+            if counts is None:
+                holders = self._entry_word_texts[index]
+                logs[index] = sum(
+                    math.log((len(holders.get(word, ())) + BAYES_ALPHA) / denominator)
+                    for word in known
+                )
+            else:
+                logs[index] = sum(
+                    math.log((counts.get(word, 0) + BAYES_ALPHA) / denominator) for word in known
+                )
         top = max(logs.values())
         weights = {index: math.exp(value - top) for index, value in logs.items()}
         total = sum(weights.values())
@@ -761,7 +805,7 @@ class Matcher:
             hits = Counter(chain.from_iterable(holders.get(word, ()) for word in query_set))
             if not hits:
                 continue
-            texts = self._items[index].texts
+            texts = self._items[index].edited_texts
             sizes = self._text_sizes[index]
             by_share: dict[float, list[str]] = defaultdict(list)
             for offset, shared in hits.items():

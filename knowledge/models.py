@@ -113,6 +113,10 @@ class FaqEntry(_Frozen):
     # where words alone cannot ("failing a second time" is the later waits, "a second
     # attempt" after one failure is the first wait); see matcher.SIGNAL_BONUS.
     signals: tuple[str, ...] = ()
+    # Questions members asked in their own words, labelled with this entry; the loader
+    # attaches them from ``member_questions.toml``. The matcher learns from them as from
+    # the phrasings: real wording (typos, context, slang) that no editor would write.
+    examples: tuple[str, ...] = ()
 
     @field_validator("signals")
     @classmethod

@@ -33,7 +33,8 @@ def run_check(args: argparse.Namespace) -> int:
         return 1
     print(  # noqa: T201
         f"OK: {len(kb.entries)} entries, {len(kb.exams)} exams, "
-        f"{sum(len(e.phrasings) for e in kb.entries.values())} phrasings."
+        f"{sum(len(e.phrasings) for e in kb.entries.values())} phrasings, "
+        f"{sum(len(e.examples) for e in kb.entries.values())} member questions."
     )
     return 0
 
