@@ -183,3 +183,39 @@ def test_kb_dump_should_print_catalog_policy_and_entries(
     assert document["policy"]["later_failure_wait_days"] == 14
     entries = {entry["id"]: entry for entry in document["entries"]}
     assert len(entries["retake-first-wait"]["phrasings"]) >= 8
+
+
+def test_should_attach_member_questions_to_their_entries() -> None:
+    kb = load_knowledge()
+
+    assert kb.entries["passing-score"].examples
+    assert all(isinstance(q, str) and q.strip() for e in kb.entries.values() for q in e.examples)
+
+
+def test_should_name_a_member_question_for_an_unknown_entry(data_dir: Path) -> None:
+    _edit(data_dir / "member_questions.toml", "[questions]\n",
+          '[questions]\n"no-such-entry" = ["what is this"]\n')
+
+    problems = _problems(data_dir)
+
+    assert any(
+        re.match(r"member_questions\.toml \[no-such-entry\] questions: unknown entry id", p)
+        for p in problems
+    ), problems
+
+
+def test_should_refuse_member_questions_that_are_not_strings(data_dir: Path) -> None:
+    (data_dir / "member_questions.toml").write_text('[questions]\n"help" = [1, ""]\n')
+
+    problems = _problems(data_dir)
+
+    assert any(re.match(r"member_questions\.toml \[help\] questions: must be a list", p)
+               for p in problems), problems
+
+
+def test_should_load_without_member_questions(data_dir: Path) -> None:
+    (data_dir / "member_questions.toml").unlink()
+
+    kb = load_knowledge(data_dir)
+
+    assert all(not entry.examples for entry in kb.entries.values())
