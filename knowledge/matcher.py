@@ -477,8 +477,8 @@ class Matcher:
                 self._autocomplete_texts.append(text)
                 self._autocomplete_owner.append(index)
                 self._autocomplete_primary.append(text is edited[0] or text in keywords)
-        # Per entry, for the fuzzy pass (the editors' texts: member questions teach the
-        # word statistics, and reading them all here would double the time per question):
+        # Per entry, for the fuzzy pass (the editors' texts only: member questions teach
+        # the word statistics, and the costliest step need not read them all too):
         # texts with their words sorted (token_sort_ratio is fuzz.ratio of token-sorted
         # strings, so sort once here), how many distinct words each text has, and which
         # of its texts hold each word.
@@ -538,7 +538,8 @@ class Matcher:
                     1.0, (1 + TF_K) * share / (share + TF_K))
             self._factors.append(factors)
         # Naive Bayes (see BAYES_WEIGHT): a word's count in an entry is how many of its
-        # texts hold it (``_entry_word_texts``); only the denominator is kept per entry.
+        # texts hold it (``_word_text_counts``, or ``_entry_word_texts`` for an entry
+        # without member questions); the denominator is kept per entry.
         vocabulary = len(self._postings)
         self._bayes_denominators = [
             (
