@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 from typing import NamedTuple
@@ -117,8 +117,7 @@ class _Text:
         return repr(self.value)
 
 
-@dataclass(frozen=True, slots=True)
-class Eligibility:
+class Eligibility(NamedTuple):
     """The answer to "when can I take it (again)?".
 
     ``earliest`` is ``None`` for ``passed``, ``retired`` and when there are no attempts;
@@ -128,7 +127,8 @@ class Eligibility:
 
     ``explanation`` is written the first time it is read: the decision is what callers
     wait on (reminder sweeps and log checks never read the text), and writing a
-    paragraph of dates costs as much as deciding.
+    paragraph of dates costs as much as deciding. A named tuple rather than a frozen
+    dataclass: as immutable, and built in a third of the time.
     """
 
     status: Status
@@ -146,7 +146,7 @@ class Eligibility:
         return self.text.value
 
     def with_explanation(self, explanation: str) -> Eligibility:
-        return replace(self, text=_Text(explanation))
+        return self._replace(text=_Text(explanation))
 
 
 class IssueKind(StrEnum):
@@ -258,6 +258,11 @@ def _span(n: int, unit: str) -> str:
 
 
 _PASS = AttemptResult.PASS
+_SEQUENCES = (list, tuple)
+# Statuses as module constants: reading an enum member off its class costs a few times
+# more, and the decision runs on every evaluation.
+_PASSED, _RETIRED, _RETIRES_FIRST = Status.PASSED, Status.RETIRED, Status.RETIRES_FIRST
+_LIMIT_REACHED, _WAITING, _ELIGIBLE = Status.LIMIT_REACHED, Status.WAITING, Status.ELIGIBLE
 _NAIVE_ATTEMPT = "every attempt's taken_at must be a timezone-aware datetime"
 
 
@@ -268,7 +273,7 @@ def _prepare(attempts: Iterable[Attempt]) -> tuple[list[dt.datetime], dt.datetim
     instants keep their offsets: aware datetimes compare as instants, and converting a
     hundred of them would cost more than the rest of the evaluation. :func:`_walk`
     converts the few it computes with."""
-    items = attempts if isinstance(attempts, list | tuple) else list(attempts)
+    items = attempts if isinstance(attempts, _SEQUENCES) else list(attempts)
     if not items:
         return [], None
     instants, results = zip(*items, strict=False)  # two attempt fields: never ragged
@@ -294,8 +299,7 @@ def _in_utc(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo is _UTC else moment.astimezone(_UTC)
 
 
-@dataclass(slots=True)
-class _Walk:
+class _Walk(NamedTuple):
     """Where a sorted log leaves the member: the last window and the last attempt."""
 
     window_start: dt.datetime | None = None
@@ -394,18 +398,18 @@ def _decide(state: _Walk, exam: Exam, now: dt.datetime, policy: Policy) -> Eligi
         in_window, w_start, w_ends = state.number, state.window_start, state.window_ends
 
     if state.passed_at is not None:
-        status, earliest, rule = Status.PASSED, None, RULE_PASSED
+        status, earliest, rule = _PASSED, None, RULE_PASSED
     elif retires_at is not None and now >= retires_at:
-        status, earliest, rule = Status.RETIRED, None, RULE_RETIRED
+        status, earliest, rule = _RETIRED, None, RULE_RETIRED
     elif earliest is None:
-        status, rule = Status.ELIGIBLE, RULE_NO_ATTEMPTS
+        status, rule = _ELIGIBLE, RULE_NO_ATTEMPTS
     elif retires_at is not None and earliest >= retires_at and now < earliest:
-        status, rule = Status.RETIRES_FIRST, RULE_RETIRES_FIRST
+        status, rule = _RETIRES_FIRST, RULE_RETIRES_FIRST
     elif now < earliest:
         rule = state.rule
-        status = Status.LIMIT_REACHED if rule == RULE_ATTEMPT_LIMIT else Status.WAITING
+        status = _LIMIT_REACHED if rule == RULE_ATTEMPT_LIMIT else _WAITING
     else:
-        status, rule = Status.ELIGIBLE, state.rule
+        status, rule = _ELIGIBLE, state.rule
     text = _Text(partial(_explain, status, state, exam, policy, window_over))
     return Eligibility(status, earliest, in_window, w_start, w_ends, retires_at, rule, text)
 
