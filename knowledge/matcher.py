@@ -452,7 +452,7 @@ class Matcher:
             edited = [normalize(s) for s in (entry.question, *entry.phrasings)]
             # Members' questions are read as a question is: their typos spelt onto the
             # editors' words, so a typo never becomes a word of its own.
-            normalized = edited + [self._read_member_question(q) for q in entry.examples]
+            normalized = edited + [self._read(q)[0] for q in entry.examples]
             keywords = [normalize(k) for k in entry.keywords]
             texts = [" ".join(content_tokens(n)) for n in normalized + keywords]
             texts = [t for t in dict.fromkeys(texts) if t]
@@ -617,10 +617,15 @@ class Matcher:
         self._grammar_targets = sorted(w for w in GRAMMAR_WORDS if len(w) >= 5)
         self._respell_cache: dict[str, tuple[str, int]] = {}
 
-    def _read_member_question(self, question: str) -> str:
+    def _read(self, question: str) -> tuple[str, int]:
+        """A question as the matcher reads it: normalised, its typos spelt onto the
+        knowledge base's words, and how many words that changed."""
         normalized = normalize(question)
-        respelt, _ = self._respell(normalized)
-        return normalize(respelt) if respelt != normalized else normalized
+        respelt, fixed = self._respell(normalized)
+        if respelt != normalized:
+            # Re-normalise so synonym rules see the corrected words ("pas mark").
+            normalized = normalize(respelt)
+        return normalized, fixed
 
     @staticmethod
     def _entry_codes(texts: list[str]) -> tuple[frozenset[str], bool]:
@@ -849,11 +854,7 @@ class Matcher:
         return list(candidates), signals
 
     def _score_uncached(self, question: str) -> tuple[tuple[Candidate, ...], _Signals]:
-        normalized = normalize(question)
-        respelt, fixed = self._respell(normalized)
-        if respelt != normalized:
-            # Re-normalise so synonym rules see the corrected words ("pas mark").
-            normalized = normalize(respelt)
+        normalized, fixed = self._read(question)
         tokens, corrected = self._query_tokens(normalized)
         corrected += fixed
         if not tokens:
