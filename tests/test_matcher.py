@@ -18,6 +18,10 @@ def matcher():
         ("how do I reschedule my exam", "reschedule"),
         ("can i take a bathroom break during the exam", "breaks"),
         ("is 700 the same as 70 percent", "scaled-scoring"),
+        # The waiver entry talks about the wait a lot; asking for the wait is not asking
+        # to skip it (the README's example).
+        ("resit wait?", "retake-first-wait"),
+        ("can the retake wait be waived", "waiver"),
     ],
 )
 def test_in_scope_routing(matcher, question, expected):
