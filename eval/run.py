@@ -182,10 +182,9 @@ def _folds(kb: KnowledgeBase, folds: int) -> list[tuple[Matcher, list[tuple[str,
         entries = {}
         for entry_id, entry in kb.entries.items():
             update = {}
-            for kind, texts in (("phrasing", entry.phrasings), ("member question", entry.examples)):
-                update["phrasings" if kind == "phrasing" else "examples"] = tuple(
-                    t for i, t in enumerate(texts) if i % folds != fold
-                )
+            for kind, field in (("phrasing", "phrasings"), ("member question", "examples")):
+                texts = getattr(entry, field)
+                update[field] = tuple(t for i, t in enumerate(texts) if i % folds != fold)
                 held += [(entry_id, kind, t) for i, t in enumerate(texts) if i % folds == fold]
             entries[entry_id] = entry.model_copy(update=update)
         built.append((Matcher(kb.model_copy(update={"entries": entries})), held))
