@@ -184,17 +184,23 @@ def _central_day(exam: Exam) -> str:
 
 
 def uncatalogued_embed(code: str, kb: KnowledgeBase) -> discord.Embed:
-    """A well-formed code the catalog doesn't know: the general policy still applies."""
+    """A well-formed code the catalog doesn't know: the general policy most likely applies.
+
+    Not every Microsoft exam follows it (MCE, MOS via Certiport and Applied Skills labs
+    have their own rules), so the text names the exams it covers rather than "every exam".
+    """
     policy = kb.policy
     return discord.Embed(
         title=f"{code} isn't in my catalog",
         description=(
             f"I have no details (duration, retirement, successor) for **{code}**, so check "
-            "its page on Microsoft Learn. The general retake policy applies to it like to "
-            f"every Microsoft exam: wait {policy.first_failure_wait_hours} hours after a "
-            f"first fail, {policy.later_failure_wait_days} days after each later fail, and "
-            f"at most {policy.max_attempts_per_window} attempts in "
-            f"{policy.attempt_window_months} months."
+            "its page on Microsoft Learn. If it's a role-based, specialty or Fundamentals "
+            "exam, the general retake policy applies: wait "
+            f"{policy.first_failure_wait_hours} hours after a first fail, "
+            f"{policy.later_failure_wait_days} days after each later fail, and at most "
+            f"{policy.max_attempts_per_window} attempts in {policy.attempt_window_months} "
+            "months. Microsoft Certified Educator (MCE), MOS exams taken through Certiport "
+            "and Applied Skills labs have their own rules."
         ),
         colour=NO_MATCH_COLOUR,
     ).set_footer(text=_footer(policy.sources) or None)
