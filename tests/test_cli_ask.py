@@ -61,6 +61,81 @@ def test_bad_now(capsys, monkeypatch, now):
     assert code == 2 and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("now", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+05:00"])
+@pytest.mark.parametrize("question", ["resit cost", "-"])
+def test_now_that_overflows_in_utc_exits_2_with_one_line(capsys, monkeypatch, now, question):
+    code, out, err = run(capsys, monkeypatch, ["ask", "--now", now, question], "resit cost\n")
+
+    assert (code, out) == (2, "")
+    assert err == f"error: --now '{now}' is out of range (years 1–9999 in UTC)\n"
+
+
+def strict_stdin(data: bytes) -> io.TextIOWrapper:
+    """What sys.stdin is in a UTF-8 locale: a strict text layer over a byte buffer."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict")
+
+
+def test_stdin_line_that_is_not_utf8_gets_an_error_in_its_place(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", strict_stdin(b"resit cost\nf\xffoo\npass mark\n"))
+
+    code, out, err = run(capsys, monkeypatch, ["ask", "--json", "-"])
+
+    assert (code, err) == (0, "")
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r["entry_id"] for r in results] == ["retake-cost", None, "passing-score"]
+    assert results[1]["error"] == "line 2 is not valid UTF-8 text"
+
+
+def test_stdin_text_mode_reports_the_bad_line_and_goes_on(capsys, monkeypatch):
+    # A text-only stream (sys.stdin under the C locale) carries bad bytes as surrogates.
+    code, out, _ = run(capsys, monkeypatch, ["ask", "-"], "resit cost\nf\udcffoo\npass mark\n")
+
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 3
+    assert lines[1] == "error: line 2 is not valid UTF-8 text"
+    assert lines[2].startswith("[passing-score]")
+
+
+def test_stdin_utf8_bom_is_accepted(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", strict_stdin("\ufeffresit cost\npass mark\n".encode()))
+
+    code, out, _ = run(capsys, monkeypatch, ["ask", "--json", "-"])
+
+    assert code == 0
+    assert [json.loads(line)["entry_id"] for line in out.splitlines()] == [
+        "retake-cost",
+        "passing-score",
+    ]
+
+
+def test_question_argument_that_is_not_utf8_exits_2(capsys, monkeypatch):
+    # Python hands undecodable argv bytes over as lone surrogates.
+    code, out, err = run(capsys, monkeypatch, ["ask", "resit cost \udcff"])
+
+    assert (code, out) == (2, "")
+    assert err == "error: QUESTION is not valid UTF-8 text\n"
+
+
+def test_real_strict_stdin_with_bom_and_invalid_utf8():
+    """The real process: stdin strict (as in a UTF-8 locale), a BOM, one bad line."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json", "-"],
+        input=b"\xef\xbb\xbfresit cost\nf\xffoo\r\npass mark\n",
+        capture_output=True, env=env, timeout=60, check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == b""
+    results = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [r["entry_id"] for r in results] == ["retake-cost", None, "passing-score"]
+    assert results[1]["error"] == "line 2 is not valid UTF-8 text"
+
+
 def test_now_changes_retirement_answer(capsys, monkeypatch):
     _, before, _ = run(capsys, monkeypatch,
                        ["ask", "--json", "--now", "2026-06-01T12:00:00Z", "is ai-102 retiring"])

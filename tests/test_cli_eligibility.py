@@ -158,6 +158,29 @@ BAD_STDIN = {
         json.dumps([{"taken_at": "2026-11-01\nT10:00", "result": "fail"}]),
         "not an ISO-8601",
     ),
+    # Instants that parse but have no UTC equivalent: named, never a traceback.
+    "taken-at-past-year-9999-in-utc": (
+        json.dumps([ATTEMPT, {"taken_at": "9999-12-31T23:00:00-05:00", "result": "fail"}]),
+        "attempt #2: \"taken_at\" '9999-12-31T23:00:00-05:00' is out of range "
+        "(years 1–9999 in UTC)",
+    ),
+    "taken-at-before-year-1-in-utc": (
+        json.dumps([{"taken_at": "0001-01-01T00:30:00+05:00", "result": "fail"}]),
+        "attempt #1: \"taken_at\" '0001-01-01T00:30:00+05:00' is out of range",
+    ),
+    "infinite-number": ('[{"taken_at": 1e999, "result": "fail"}]', "must be an ISO-8601 string"),
+    "infinite-result": (
+        '[{"taken_at": "2026-11-01T10:00:00Z", "result": -1e999}]',
+        '"result" must be "pass" or "fail", not -Infinity',
+    ),
+    "integer-too-long-to-convert": (
+        '[{"taken_at": ' + "9" * 5000 + ', "result": "fail"}]',
+        "stdin holds a number too long to read (over 4300 digits)",
+    ),
+    "lone-surrogate-from-undecodable-byte": (
+        '[{"taken_at": "2026-11-01T10:00:00Z", "result": "fail", "note": "\udcff"}]',
+        "stdin is not UTF-8 text",
+    ),
 }
 
 
@@ -182,6 +205,14 @@ BAD_ARGS = {
     "date-only-now": (["--exam", "AI-103", "--now", "2026-11-26"], "no UTC offset"),
     "missing-file": (["--exam", "AI-103", "--attempts", "/nonexistent/attempts.json"], "exist"),
     "directory": (["--exam", "AI-103", "--attempts", "/"], "directory"),
+    "now-past-year-9999-in-utc": (
+        ["--exam", "AI-103", "--now", "9999-12-31T23:00:00-05:00"],
+        "--now '9999-12-31T23:00:00-05:00' is out of range (years 1–9999 in UTC)",
+    ),
+    "now-before-year-1-in-utc": (
+        ["--exam", "AI-103", "--now", "0001-01-01T00:30:00+05:00"],
+        "--now '0001-01-01T00:30:00+05:00' is out of range (years 1–9999 in UTC)",
+    ),
 }
 
 
@@ -206,6 +237,74 @@ def test_far_future_attempt_overflow_is_reported(capsys, monkeypatch) -> None:
     assert code == 2
     assert err.count("\n") == 1
     assert "Traceback" not in err
+
+
+def test_attempt_whose_window_would_end_after_year_9999_is_named(capsys, monkeypatch) -> None:
+    stdin = json.dumps(
+        [
+            {"taken_at": "2026-11-01T10:00:00Z", "result": "fail"},
+            {"taken_at": "9999-06-30T19:00:00-04:00", "result": "fail"},
+        ]
+    )
+    code, out, err = run_cli(
+        capsys,
+        monkeypatch,
+        ["--exam", "AI-103", "--now", "9999-12-31T23:00:00Z", "--attempts", "-"],
+        stdin,
+    )
+    assert (code, out) == (2, "")
+    assert err == (
+        'error: stdin, attempt #2: "taken_at" 9999-06-30T23:00:00Z is too late: the '
+        "policy's 12-month attempt window from it would end after the year 9999\n"
+    )
+
+
+def test_attempt_whose_window_ends_on_the_last_day_is_evaluated(capsys, monkeypatch) -> None:
+    stdin = json.dumps([{"taken_at": "9998-12-31T23:59:59Z", "result": "fail"}])
+    code, out, err = run_cli(
+        capsys,
+        monkeypatch,
+        ["--exam", "AI-103", "--now", "9999-12-31T23:59:59Z", "--attempts", "-", "--json"],
+        stdin,
+    )
+    assert (code, err) == (0, "")
+    document = json.loads(out)
+    assert document["status"] == "eligible"
+    assert document["window_start"] is None  # the window ended at the calendar's last second
+
+
+def strict_stdin(data: bytes) -> io.TextIOWrapper:
+    """What sys.stdin is in a UTF-8 locale: a strict text layer over a byte buffer."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict")
+
+
+def test_utf8_bom_is_accepted_on_stdin_and_in_files(capsys, monkeypatch, tmp_path) -> None:
+    document = json.dumps([{"taken_at": "2026-11-25T12:00:00Z", "result": "fail"}])
+    path = tmp_path / "attempts.json"
+    path.write_bytes(b"\xef\xbb\xbf" + document.encode())
+    args = ["--exam", "AI-103", "--now", NOW, "--json", "--attempts"]
+
+    from_file = run_cli(capsys, monkeypatch, [*args, str(path)])
+    from_text = run_cli(capsys, monkeypatch, [*args, "-"], "\ufeff" + document)
+    monkeypatch.setattr(sys, "stdin", strict_stdin(b"\xef\xbb\xbf" + document.encode()))
+    from_bytes = run_cli(capsys, monkeypatch, [*args, "-"])
+
+    for code, out, err in (from_file, from_text, from_bytes):
+        assert (code, err) == (0, "")
+        assert json.loads(out)["status"] == "eligible"
+
+
+def test_invalid_utf8_on_strict_stdin(capsys, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", strict_stdin(b'[{"taken_at": "\xff"}]'))
+    code, out, err = run_cli(capsys, monkeypatch, ["--exam", "AI-103", "--attempts", "-"])
+    assert (code, out) == (2, "")
+    assert err == "error: stdin is not UTF-8 text (invalid byte at offset 15)\n"
+
+
+def test_closed_stdin(capsys, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", None)  # what Python sets when descriptor 0 is closed
+    code, _, err = run_cli(capsys, monkeypatch, ["--exam", "AI-103", "--attempts", "-"])
+    assert (code, err) == (2, "error: stdin is closed\n")
 
 
 def test_invalid_utf8_file(capsys, monkeypatch, tmp_path) -> None:

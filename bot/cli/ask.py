@@ -1,9 +1,10 @@
 """``python -m bot ask [--json] [--now ISO-8601] QUESTION``: answer from the terminal.
 
 ``QUESTION`` may be ``-`` to read one question per line from stdin; then one result is
-printed per line, in order (a bad line gets an error result in its place). JSON mode
-prints ``{"entry_id", "confidence", "answer", "suggestions"}`` objects (plus ``"error"``
-for a question that could not be used). Never imports discord.
+printed per line, in order (a bad line, one that is not valid UTF-8 included, gets an
+error result in its place, and the exit status stays 0). JSON mode prints
+``{"entry_id", "confidence", "answer", "suggestions"}`` objects (plus ``"error"`` for a
+question that could not be used). Never imports discord.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from bot.cli import EXIT_USAGE
+from bot.cli import EXIT_USAGE, InputLines, is_utf8
 from bot.cli._instants import parse_instant
 
 if TYPE_CHECKING:
@@ -78,26 +78,16 @@ def _answer(
     return answer_question(kb, matcher, question, now)
 
 
-def _silence_stdout() -> None:
-    """The reader of our stdout went away (``… | head``): point stdout at /dev/null so
-    the interpreter's final flush does not raise a second BrokenPipeError."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # no real file descriptor (e.g. captured in tests)
-        pass
+def _line_error(message: str, *, as_json: bool) -> None:
+    """The result printed in place of a stdin line that could not be used."""
+    if as_json:
+        print(json.dumps(_error_json(message), ensure_ascii=False))  # noqa: T201
+    else:
+        print(f"error: {message}")  # noqa: T201
+    sys.stdout.flush()
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    try:
-        return _run_ask(args)
-    except BrokenPipeError:
-        # Output piped into something that stopped reading early: not an error.
-        _silence_stdout()
-        return 0
-
-
-def _run_ask(args: argparse.Namespace) -> int:
     try:
         now = parse_now(args.now)
     except ValueError as exc:
@@ -116,6 +106,9 @@ def _run_ask(args: argparse.Namespace) -> int:
     matcher = Matcher(kb)
 
     if args.question != "-":
+        if not is_utf8(args.question):
+            print("error: QUESTION is not valid UTF-8 text", file=sys.stderr)  # noqa: T201
+            return EXIT_USAGE
         try:
             answer = _answer(kb, matcher, args.question, now)
         except InvalidQuestionError as exc:
@@ -127,15 +120,14 @@ def _run_ask(args: argparse.Namespace) -> int:
             print(_text_block(answer))  # noqa: T201
         return 0
 
-    for line in sys.stdin:
-        question = line.rstrip("\r\n")
+    for line in InputLines(sys.stdin):
+        if line.text is None:
+            _line_error(f"line {line.number} is not valid UTF-8 text", as_json=args.json)
+            continue
         try:
-            answer = _answer(kb, matcher, question, now)
+            answer = _answer(kb, matcher, line.text, now)
         except InvalidQuestionError as exc:
-            if args.json:
-                print(json.dumps(_error_json(str(exc)), ensure_ascii=False))  # noqa: T201
-            else:
-                print(f"error: {exc}")  # noqa: T201
+            _line_error(str(exc), as_json=args.json)
             continue
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False))  # noqa: T201

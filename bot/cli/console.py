@@ -3,7 +3,9 @@
 The same handling as a DM (:func:`bot.conversation.respond`), for one local member,
 rendered as plain text with times in the member's zone. Lines are read from stdin until
 EOF or ``quit``, so it also works non-interactively: ``echo "when can I retake" | make
-console``. Besides questions it understands a few commands (``help`` lists them)::
+console``. Each line is decoded on its own: a line that is not UTF-8, a date past the
+calendar's end or a zone that doesn't exist gets one line of explanation, and the next
+line is read. Besides questions it understands a few commands (``help`` lists them)::
 
     log AI-103 fail 2026-11-20 [14:30] [score]    log an attempt
     eligibility [AI-103]                           your own status
@@ -16,21 +18,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import functools
 import re
 import sys
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.cli._instants import parse_instant
+from bot.cli import EXIT_USAGE, InputLines
+from bot.cli._instants import RANGE, parse_instant, shown, within_margins
 
 if TYPE_CHECKING:
     from bot.conversation import ConversationReply, Topic
     from bot.knowledge_state import KnowledgeState
     from bot.storage import Database
 
-EXIT_USAGE = 2
 EXIT_FAILURE = 1
 DEFAULT_DATABASE = Path("data/console.db")
 DEFAULT_USER_ID = 1
@@ -50,9 +54,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "console", help="ask the bot in this terminal (same answers as DMs; no token needed)"
     )
-    parser.add_argument(
-        "--now", type=_parse_now, default=None, help="pretend it is this ISO-8601 instant"
-    )
+    # --now is checked in run(), not by argparse, so that a bad instant is reported like
+    # every other command's: one line, exit status 2.
+    parser.add_argument("--now", default=None, help="pretend it is this ISO-8601 instant")
     parser.add_argument(
         "--user-id", type=int, default=DEFAULT_USER_ID, help="the local member's id"
     )
@@ -67,10 +71,41 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _parse_now(text: str) -> dt.datetime:
+    """The ``--now`` instant in UTC; ``ValueError`` with a one-line reason."""
+    return parse_instant(text, "--now").astimezone(dt.UTC)
+
+
+def now_margins(reach: dt.timedelta) -> tuple[dt.timedelta, dt.timedelta]:
+    """How far before and after ``--now`` the console must be able to go: a day either
+    side to show any instant in any time zone, and after it the furthest the policy
+    counts from an attempt (``reach``), since an attempt can be as late as now."""
+    day = dt.timedelta(days=1)
+    return day, reach + day
+
+
+def policy_reach(knowledge: KnowledgeState) -> dt.timedelta:
+    """An upper bound of how far after an attempt the rules engine computes."""
+    policy = knowledge.kb.policy
+    window = dt.timedelta(days=31 * policy.attempt_window_months)
+    return max(window, policy.first_failure_wait, policy.later_failure_wait)
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def is_timezone(name: str) -> bool:
+    """Whether ``name`` is an IANA zone that loads. ``zoneinfo`` itself raises
+    ``IsADirectoryError`` for a region alone ("America") and ``ValueError`` for
+    "Asia/"; both are simply ``False`` here."""
+    if name not in _known_zones():
+        return False
     try:
-        return parse_instant(text, "--now").astimezone(dt.UTC)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 def plain(markdown: str) -> str:
@@ -97,6 +132,23 @@ class ConsoleSession:
 
     async def handle(self, line: str) -> bool:
         """Handle one line; ``False`` means quit."""
+        try:
+            return await self._handle(line)
+        except OverflowError:
+            # A date so near year 1 or 9999 that converting it between zones, or
+            # counting the policy's waits from it, leaves the calendar.
+            self.write(
+                f"That date is out of range: I can only work with dates in the {RANGE} "
+                "and in your time zone."
+            )
+            self.write()
+            return True
+
+    def invalid_line(self, number: int) -> None:
+        self.write(f"Line {number} is not valid UTF-8 text, so I skipped it.")
+        self.write()
+
+    async def _handle(self, line: str) -> bool:
         text = line.strip()
         if not text:
             return True
@@ -260,19 +312,28 @@ class ConsoleSession:
         self.write("\n\n".join(plain(describe_status(s, fmt, now)) for s in statuses))
 
     async def _set_timezone(self, name: str) -> None:
+        unknown = f"Unknown time zone '{shown(name)}': use an IANA name like Europe/Paris."
+        if not is_timezone(name):
+            self.write(unknown)
+            return
         try:
             await self.db.settings.set_timezone(self.user_id, name)
         except ValueError:
-            self.write(f"Unknown time zone '{name}': use an IANA name like Europe/Paris.")
+            self.write(unknown)
             return
         self.timezone = await self.db.settings.get_timezone(self.user_id)
         self.write(f"Time zone set to {self.timezone}.")
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        now = None if args.now is None else _parse_now(args.now)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)  # noqa: T201
+        return EXIT_USAGE
     return asyncio.run(
         console(
-            now=args.now,
+            now=now,
             user_id=args.user_id,
             database=args.database,
             data_dir=args.data_dir,
@@ -288,7 +349,7 @@ async def console(
     user_id: int,
     database: Path,
     data_dir: Path | None,
-    stdin: TextIO,
+    stdin: TextIO | None,
     stdout: TextIO,
 ) -> int:
     """The prompt loop; returns the exit status."""
@@ -303,12 +364,24 @@ async def console(
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)  # noqa: T201
         return EXIT_FAILURE
+    if now is not None:
+        before, after = now_margins(policy_reach(knowledge))
+        bounds = within_margins(now, before=before, after=after)
+        if bounds is not None:
+            first, last = (moment.isoformat(timespec="seconds") for moment in bounds)
+            print(  # noqa: T201
+                f"error: --now {now.isoformat()} is too close to the ends of the calendar "
+                f"for the console: use an instant from {first} to {last}",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
 
     def clock() -> dt.datetime:
         return now if now is not None else dt.datetime.now(dt.UTC)
 
     database.parent.mkdir(parents=True, exist_ok=True)
-    interactive = stdin.isatty()
+    interactive = stdin is not None and stdin.isatty()
+    lines = InputLines(stdin)
     async with await Database.open(database) as db:
         session = ConsoleSession(
             db=db,
@@ -328,9 +401,11 @@ async def console(
                 stdout.write("you> ")
                 stdout.flush()
             # Reading in a thread keeps the event loop (and aiosqlite) responsive.
-            line = await asyncio.to_thread(stdin.readline)
-            if not line:  # EOF
+            line = await asyncio.to_thread(lines.readline)
+            if line is None:  # EOF
                 break
-            if not await session.handle(line):
+            if line.text is None:
+                session.invalid_line(line.number)
+            elif not await session.handle(line.text):
                 break
     return 0

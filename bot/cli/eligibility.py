@@ -1,9 +1,11 @@
 """``python -m bot eligibility --exam CODE [--now ISO] [--attempts FILE|-] [--json]``.
 
 When may a member sit an exam again? The attempts file is a JSON list of
-``{"taken_at": "<ISO-8601 with offset>", "result": "pass"|"fail"}`` (``-`` reads stdin;
-without ``--attempts`` there are no attempts). Bad input exits with status 2 and one
-line on stderr. Start-up stays fast: no discord, heavy imports only when run.
+``{"taken_at": "<ISO-8601 with offset>", "result": "pass"|"fail"}`` in UTF-8, a BOM
+allowed (``-`` reads stdin; without ``--attempts`` there are no attempts). Bad input
+exits with status 2 and one line on stderr, an instant out of the calendar's range
+included (one past the year 9999 in UTC, or whose retake window would end there).
+Start-up stays fast: no discord, heavy imports only when run.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ import argparse
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.cli import read_input_text
 from bot.cli._instants import parse_instant, shown
 
 if TYPE_CHECKING:
+    from knowledge.models import Policy
     from knowledge.rules import Attempt, Eligibility
 
 EXIT_OK = 0
@@ -68,15 +73,16 @@ def _instant(text: str, what: str) -> dt.datetime:
 
 
 def _read_text(source: str) -> tuple[str, str]:
+    """The attempts document and how messages name it; a UTF-8 BOM is accepted."""
     if source == "-":
         try:
-            return sys.stdin.read(), "stdin"
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read attempts from stdin: {exc}") from None
+            return read_input_text(sys.stdin), "stdin"
+        except ValueError as exc:
+            raise InputError(f"stdin {exc}") from None
     path = Path(source)
     label = f"attempts file '{shown(source)}'"
     try:
-        return path.read_text(encoding="utf-8"), label
+        return path.read_text(encoding="utf-8-sig"), label
     except FileNotFoundError:
         raise InputError(f"{label} does not exist") from None
     except IsADirectoryError:
@@ -99,6 +105,9 @@ def parse_attempts(text: str, label: str, now: dt.datetime) -> list[Attempt]:
         ) from None
     except RecursionError:
         raise InputError(f"{label} is not valid JSON: nested too deeply") from None
+    except ValueError:  # an integer too long to convert ("Exceeds the limit …")
+        limit = sys.get_int_max_str_digits()
+        raise InputError(f"{label} holds a number too long to read (over {limit} digits)") from None
     if not isinstance(data, list):
         kind = _JSON_KINDS.get(type(data), type(data).__name__)
         raise InputError(f"{label} must hold a JSON list of attempts, not {kind}")
@@ -127,6 +136,30 @@ def parse_attempts(text: str, label: str, now: dt.datetime) -> list[Attempt]:
             )
         attempts.append(Attempt(taken, AttemptResult(result_text.strip().lower())))
     return attempts
+
+
+def check_reach(attempts: list[Attempt], label: str, policy: Policy) -> None:
+    """Every instant the rules engine counts from an attempt (its window's end, the
+    waits after it) must exist: an :class:`InputError` naming the first attempt for
+    which one would fall after the year 9999."""
+    from knowledge.rules import add_months
+
+    months = policy.attempt_window_months
+    spans: list[tuple[str, Callable[[dt.datetime], dt.datetime]]] = [
+        (f"{months}-month attempt window", lambda t: add_months(t, months)),
+        ("wait after a failed first attempt", lambda t: t + policy.first_failure_wait),
+        ("wait after a later failed attempt", lambda t: t + policy.later_failure_wait),
+    ]
+    for number, attempt in enumerate(attempts, start=1):
+        taken = attempt.taken_at.astimezone(dt.UTC)
+        for span, count_from in spans:
+            try:
+                count_from(taken)
+            except OverflowError:
+                raise InputError(
+                    f'{label}, attempt #{number}: "taken_at" {_utc(taken)} is too late: '
+                    f"the policy's {span} from it would end after the year 9999"
+                ) from None
 
 
 def _utc(moment: dt.datetime | None) -> str | None:
@@ -203,6 +236,7 @@ def _run(args: argparse.Namespace) -> int:
     now = dt.datetime.now(dt.UTC) if args.now is None else _instant(args.now, "--now")
 
     attempts: list[Attempt] = []
+    label = "attempts"
     if args.attempts is not None:
         text, label = _read_text(args.attempts)
         attempts = parse_attempts(text, label, now)
@@ -217,11 +251,12 @@ def _run(args: argparse.Namespace) -> int:
         return _fail(
             f"knowledge files are invalid ({first}); run 'python -m bot kb check'", EXIT_KNOWLEDGE
         )
+    check_reach(attempts, label, kb.policy)
     exam = kb.exam(code)
     try:
         eligibility = evaluate(attempts, exam, now, kb.policy)
-    except (ValueError, OverflowError) as exc:
-        raise InputError(" ".join(str(exc).split())) from None
+    except (ValueError, OverflowError) as exc:  # check_reach should leave none
+        raise InputError(f"{label}: {' '.join(str(exc).split())}") from None
 
     if args.json:
         json.dump(to_json(eligibility), sys.stdout, ensure_ascii=False)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from bot.cli.console import console, plain
+import pytest
+
+from bot.cli import main
+from bot.cli.console import console, is_timezone, plain
 from tests.bot.conftest import NOW
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,7 +58,7 @@ async def test_should_log_attempt_and_show_eligibility_in_local_time(tmp_path):
     )
 
     assert "Time zone set to Europe/Paris" in output
-    assert "Logged AI-103" in output
+    assert re.search(r"Logged .*AI-103", output)
     assert "CET" in output
     assert "<t:" not in output
     assert output.count("AI-103 — Developing AI Apps") >= 2
@@ -122,23 +127,159 @@ def test_should_answer_piped_questions_when_run_as_a_program(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_should_reject_malformed_now_with_usage_error(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--now", "yesterday-ish"],
-        input="",
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=60,
-        check=False,
+@pytest.mark.parametrize(
+    ("now", "reason"),
+    [
+        ("yesterday-ish", "is not an ISO-8601 date-time"),
+        ("2026-11-26T12:00:00", "has no UTC offset"),
+        ("9999-12-31T23:00:00-05:00", "is out of range (years 1–9999 in UTC)"),
+        ("0001-01-01T00:30:00+05:00", "is out of range (years 1–9999 in UTC)"),
+    ],
+)
+def test_should_reject_bad_now_in_one_line(tmp_path, capsys, monkeypatch, now, reason):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("is AI-102 retired?\n"))
+
+    status = main(["console", "--now", now, "--database", str(tmp_path / "c.db")])
+
+    out, err = capsys.readouterr()
+    assert (status, out) == (2, "")
+    assert err.startswith(f"error: --now '{now}' {reason}")
+    assert err.count("\n") == 1  # one line: no argparse usage block
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC),  # attempts then can't be evaluated
+        dt.datetime(1, 1, 1, 12, tzinfo=dt.UTC),  # can't be shown in a western zone
+    ],
+)
+async def test_should_refuse_now_too_close_to_the_ends_of_the_calendar(tmp_path, capsys, now):
+    out = io.StringIO()
+    status = await console(
+        now=now,
+        user_id=1,
+        database=tmp_path / "console.db",
+        data_dir=None,
+        stdin=io.StringIO("eligibility\n"),
+        stdout=out,
     )
 
-    assert result.returncode == 2
-    assert "ISO-8601" in result.stderr
-    assert "Traceback" not in result.stderr
+    err = capsys.readouterr().err
+    assert (status, out.getvalue()) == (2, "")
+    assert err.startswith(f"error: --now {now.isoformat()} is too close to the ends of the")
+    # A day either side for any time zone, and the policy's 12-month window after it.
+    assert re.search(
+        r"use an instant from 0001-01-02T00:00:00\+00:00 to 9998-12-\d\dT23:59:59\+00:00\n$", err
+    )
+    assert err.count("\n") == 1
+
+
+def test_should_skip_a_line_that_is_not_utf8_and_read_the_next(tmp_path, capsys, monkeypatch):
+    stdin = io.TextIOWrapper(
+        io.BytesIO(b"\xef\xbb\xbftimezone Europe/Paris\nfailed \xff AI-103\nIs AI-102 retired?\n"),
+        encoding="utf-8",
+        errors="strict",  # sys.stdin in a UTF-8 locale
+    )
+    monkeypatch.setattr(sys, "stdin", stdin)
+
+    status = main(
+        ["console", "--now", "2026-11-26T12:00:00Z", "--database", str(tmp_path / "c.db")]
+    )
+
+    out, err = capsys.readouterr()
+    assert (status, err) == (0, "")
+    assert "Time zone set to Europe/Paris." in out  # the BOM did not hide the command
+    assert "Line 2 is not valid UTF-8 text, so I skipped it." in out
+    assert "retired" in out.split("skipped it.")[1].lower()  # and the next line was read
+
+
+async def test_should_skip_undecodable_bytes_carried_as_surrogates(tmp_path):
+    output = await run_console(tmp_path, "\ufeffeligibility\nlog AI-103 fail \udcff\neligibility\n")
+
+    assert output.count("You haven't logged any attempts yet") == 2
+    assert "Line 2 is not valid UTF-8 text" in output
+
+
+async def test_should_refuse_a_time_zone_that_is_not_an_iana_zone(tmp_path):
+    output = await run_console(
+        tmp_path,
+        "timezone America\ntimezone Asia/\ntimezone posixrules\ntimezone Europe/Paris\n",
+    )
+
+    for name in ("America", "Asia/", "posixrules"):
+        assert f"Unknown time zone '{name}': use an IANA name like Europe/Paris." in output
+    assert "Time zone set to Europe/Paris." in output
+
+
+async def test_should_answer_in_one_line_when_a_typed_date_leaves_the_calendar(tmp_path):
+    output = await run_console(
+        tmp_path,
+        # Tokyo's year-1 offset (+09:18:59) puts this before the year 1 in UTC.
+        "timezone Asia/Tokyo\nlog AI-103 fail 0001-01-01 00:10\n"
+        "failed AI-103 on 9999-12-31\nlog AI-103 fail 9999-12-31 23:59\neligibility\n",
+    )
+
+    replies = output.split("\n\n")
+    assert replies[0] == "Time zone set to Asia/Tokyo."
+    assert len(replies[1].splitlines()) == 1  # one line of explanation, then on
+    assert "9999-12-31 23:59 (Asia/Tokyo) is in the future" in output
+    assert "You haven't logged any attempts yet" in replies[-2]  # nothing was stored
+
+
+async def test_should_explain_an_overflow_in_one_line_and_go_on(tmp_path, monkeypatch):
+    from bot.cli.console import ConsoleSession
+
+    async def overflow(self, code):
+        dt.datetime.max.replace(tzinfo=dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=1)))
+
+    monkeypatch.setattr(ConsoleSession, "_eligibility", overflow)
+
+    output = await run_console(tmp_path, "eligibility\ntimezone Europe/Paris\n")
+
+    assert output == (
+        "That date is out of range: I can only work with dates in the years 1–9999 in UTC "
+        "and in your time zone.\n\nTime zone set to Europe/Paris.\n\n"
+    )
+
+
+async def test_should_go_on_when_a_relative_date_leaves_the_calendar(tmp_path):
+    out = io.StringIO()
+    status = await console(
+        now=dt.datetime(1, 1, 2, tzinfo=dt.UTC),  # the earliest the console accepts
+        user_id=1,
+        database=tmp_path / "console.db",
+        data_dir=None,
+        stdin=io.StringIO("timezone Etc/GMT+12\nfailed AI-103 yesterday\neligibility\n"),
+        stdout=out,
+    )
+
+    assert status == 0
+    replies = out.getvalue().split("\n\n")
+    # "yesterday" in that zone is the year 0: explained (today by the overflow guard),
+    # never a traceback, and the next line is still answered.
+    assert replies[0] == "Time zone set to Etc/GMT+12."
+    assert "You haven't logged any attempts yet" in replies[-2]
 
 
 async def test_should_suggest_log_command_when_member_states_an_attempt(tmp_path):
     output = await run_console(tmp_path, "failed AI-103 yesterday at 14:00\n")
 
     assert "type: log AI-103 fail 2026-11-25 14:00" in output
+
+
+@pytest.mark.parametrize(
+    ("name", "known"),
+    [
+        ("Europe/Paris", True),
+        ("UTC", True),
+        ("America", False),  # a directory of zones: zoneinfo raises IsADirectoryError
+        ("Asia/", False),
+        ("posixrules", False),
+        ("../etc/passwd", False),
+        ("Europe/Paris\0", False),
+        ("", False),
+    ],
+)
+def test_should_tell_iana_zones_from_other_names(name, known):
+    assert is_timezone(name) is known
