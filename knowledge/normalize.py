@@ -14,7 +14,7 @@ import warnings
 from functools import lru_cache
 from typing import Any
 
-from knowledge.codes import try_normalize_exam_code
+from knowledge.codes import fold_code_text, try_normalize_exam_code
 
 # Prefixes of Microsoft exam codes. Only these become codes, so "is 700 a pass" never
 # turns into an "IS-700" exam.
@@ -352,7 +352,7 @@ def _canonical_code(match: re.Match[str]) -> str:
 def normalize(text: str) -> str:
     """Canonical text: lower case (codes upper case), no accents or punctuation,
     codes as ``AI-102``, shorthand expanded and synonyms collapsed."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = fold_code_text(text).translate(_QUOTES)
     text = _strip_accents(text).lower()
     text = _CODE_RE.sub(_canonical_code, text)
     # Keep apostrophes for the contraction rules, then drop them.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from knowledge.codes import try_normalize_exam_code
+from knowledge.codes import fold_code_text, try_normalize_exam_code
 
 Result = Literal["pass", "fail"]
 
@@ -177,7 +177,7 @@ def parse_attempt_statement(text: str, now: dt.datetime, tz: ZoneInfo) -> Attemp
     ``now`` is aware; "today" and "yesterday" are days in ``tz``, the member's zone.
     A day in the future (in ``tz``) is not a statement of something that happened.
     """
-    lowered = " ".join(text.lower().replace("’", "'").split())
+    lowered = " ".join(fold_code_text(text).lower().replace("’", "'").split())
     # "didn't pass X" states a failure; every other negation ("haven't passed yet") doesn't.
     lowered = re.sub(r"\b(?:didn'?t|did not) pass\b", "failed", lowered)
     if not lowered or "?" in lowered or len(lowered) > 500:

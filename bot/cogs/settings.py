@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import zoneinfo
 
 import discord
@@ -11,36 +10,11 @@ from discord.ext import commands
 
 from bot.client import ExamBot
 from bot.errors import UserFacingError
+from knowledge.zones import COMMON_ZONES, InvalidTimezoneError, all_zones
+from knowledge.zones import resolve_timezone as resolve_zone_name
 
 NONE = discord.AllowedMentions.none()
 MAX_CHOICES = 25
-# Shown for an empty box: the zones most study-group members are likely to need.
-COMMON_ZONES = (
-    "UTC",
-    "Europe/London",
-    "Europe/Paris",
-    "Europe/Berlin",
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Los_Angeles",
-    "America/Sao_Paulo",
-    "Asia/Kolkata",
-    "Asia/Singapore",
-    "Asia/Tokyo",
-    "Australia/Sydney",
-    "Africa/Lagos",
-)
-
-
-@functools.cache
-def _all_zones() -> tuple[str, ...]:
-    # Legacy aliases ("US/Eastern", "Etc/GMT+5", "posixrules") confuse more than they help.
-    legacy = ("Etc/", "SystemV/", "US/", "posix", "right/")
-    zones = sorted(
-        z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(legacy)
-    )
-    return (*zones, "UTC")
 
 
 def timezone_choices(current: str) -> list[app_commands.Choice[str]]:
@@ -49,7 +23,7 @@ def timezone_choices(current: str) -> list[app_commands.Choice[str]]:
     if not needle:
         names: list[str] = list(COMMON_ZONES)
     else:
-        zones = _all_zones()
+        zones = all_zones()
         starts = [z for z in zones if z.casefold().split("/")[-1].startswith(needle)]
         contains = [z for z in zones if needle in z.casefold() and z not in starts]
         names = starts + contains
@@ -57,20 +31,13 @@ def timezone_choices(current: str) -> list[app_commands.Choice[str]]:
 
 
 def resolve_timezone(name: str) -> str:
-    """The canonical IANA name for ``name`` (case-insensitive), or :class:`UserFacingError`."""
-    cleaned = name.strip()
-    if not cleaned or len(cleaned) > 64:
-        raise UserFacingError("❌ Give an IANA time zone name, like `Europe/Paris`.")
-    lookup = {z.casefold(): z for z in _all_zones()}
-    canonical = lookup.get(cleaned.casefold().replace(" ", "_"), cleaned)
+    """The canonical IANA name for ``name``, or :class:`UserFacingError` with suggestions."""
     try:
-        zoneinfo.ZoneInfo(canonical)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        return resolve_zone_name(name)
+    except InvalidTimezoneError as exc:
         raise UserFacingError(
-            f"❌ `{discord.utils.escape_markdown(cleaned[:64])}` isn't a time zone I know: pick "
-            "one from the list, like `Europe/Paris` or `Asia/Tokyo`. Nothing was changed."
+            f"❌ {discord.utils.escape_markdown(exc.message)} Nothing was changed."
         ) from exc
-    return canonical
 
 
 class SettingsCog(commands.Cog, name="Settings"):
