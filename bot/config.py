@@ -9,9 +9,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Every field is documented in ``.env.example``."""
+    """Every field is documented in ``.env.example`` (a test keeps the two in step).
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    ``env_ignore_empty``: an empty value (``DEV_GUILD_ID=`` as the example ships it, or an
+    exported empty variable) means "not set" and falls back to the default, so a freshly
+    copied ``.env.example`` loads instead of failing on ``""`` not being an integer.
+    """
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     # Optional here so that a missing token produces guidance, not a validation traceback.
     discord_token: SecretStr | None = None

@@ -15,9 +15,16 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.storage.database import is_busy_error
+
 log = logging.getLogger(__name__)
 
 GENERIC_ERROR = "Something went wrong on my side; nothing was changed. Please try again."
+# Another process held the database's write lock past the busy timeout: nothing is broken
+# and the transaction was rolled back, so the member only needs to repeat it.
+DATABASE_BUSY = (
+    "The database is busy right now; nothing was changed — please try again in a few seconds."
+)
 
 
 class UserFacingError(app_commands.AppCommandError):
@@ -61,6 +68,8 @@ def member_message(error: BaseException) -> str | None:
         return f"Slow down a little: try again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.CheckFailure):
         return "You don't have permission to use this command."
+    if is_busy_error(error):
+        return DATABASE_BUSY
     return None
 
 
@@ -72,6 +81,9 @@ async def report_error(
     if message is None:
         log.exception("Unhandled error in %s", where, exc_info=error)
         message = GENERIC_ERROR
+    elif message == DATABASE_BUSY:
+        # Not a bug, but the operator should know another process keeps the lock.
+        log.warning("The database was busy (locked by another process) in %s", where)
     try:
         await send_ephemeral(interaction, message)
     except discord.HTTPException:

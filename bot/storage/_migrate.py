@@ -19,8 +19,41 @@ class MigrationError(RuntimeError):
     """The migration files or the database's schema version are not what the code expects."""
 
 
-class DatabaseTooNewError(MigrationError):
-    """The database was migrated by a newer version of the bot than the one running."""
+class DatabaseOpenError(RuntimeError):
+    """The database file can't be used, and nothing was written to it.
+
+    Written for the operator, who sees it as one line: ``problem`` says what is wrong with
+    the file or its folder, ``advice`` what to do about it. (Defined here rather than in
+    :mod:`bot.storage.database` so that :class:`DatabaseTooNewError` can be one.)
+    """
+
+    def __init__(self, problem: str, advice: str) -> None:
+        super().__init__(f"{problem}; {advice}")
+        self.problem = problem
+        self.advice = advice
+
+
+class DatabaseTooNewError(MigrationError, DatabaseOpenError):
+    """The database was migrated by a newer version of the bot than the one running.
+
+    Running old code against it could misread or destroy data, so it is left untouched.
+    """
+
+    def __init__(self, found: int, latest: int) -> None:
+        DatabaseOpenError.__init__(
+            self,
+            f"its schema is version {found} but this code only knows up to {latest}: "
+            "it was written by a newer version of the bot",
+            "upgrade the bot (or restore a backup) instead of running old code against it",
+        )
+        self.found = found
+        self.latest = latest
+
+
+def check_not_too_new(found: int, latest: int) -> None:
+    """Raise :class:`DatabaseTooNewError` when ``found`` is beyond the code's ``latest``."""
+    if found > latest:
+        raise DatabaseTooNewError(found, latest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +120,7 @@ async def migrate(conn: aiosqlite.Connection, migrations: list[Migration] | None
     await conn.execute("BEGIN IMMEDIATE")
     try:
         version = await current_version(conn)
-        if version > latest:
-            raise DatabaseTooNewError(
-                f"database schema is version {version} but this code only knows up to "
-                f"{latest}: it was written by a newer version of the bot; upgrade the bot "
-                "(or restore a backup) instead of running old code against it"
-            )
+        check_not_too_new(version, latest)
         for migration in migrations[version:]:
             log.info("Applying migration %s: %s", migration.name, migration.reason)
             for statement in split_statements(migration.sql):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,7 +15,13 @@ from typing import Any
 import aiosqlite
 
 from bot.storage._gate import Gate
-from bot.storage._migrate import migrate
+from bot.storage._migrate import (
+    DatabaseOpenError,
+    check_not_too_new,
+    current_version,
+    load_migrations,
+    migrate,
+)
 from bot.storage._time import Clock, utc_now
 from bot.storage.attempts import (
     SELECT_FOR_USER as SELECT_ATTEMPTS_FOR_USER,
@@ -64,33 +73,51 @@ class Database:
         self.feedback = FeedbackRepository(self._gate)
 
     @classmethod
-    async def open(cls, path: str | Path, *, clock: Clock = utc_now) -> Database:
+    async def open(
+        cls, path: str | Path, *, clock: Clock = utc_now, busy_timeout_ms: int | None = None
+    ) -> Database:
         """Connect, configure and migrate.
 
-        Raises :class:`~bot.storage.DatabaseTooNewError` when the file was migrated by a
-        newer version of the code. ``clock`` stamps ``created_at`` and friends (tests).
+        Raises :class:`DatabaseOpenError` (:class:`~bot.storage.DatabaseTooNewError` is
+        one) when the file can't be used: not SQLite, damaged, written by a newer version
+        of the code, locked by another process, or in a folder that can't be created or
+        written. Nothing is written in those cases: the schema version is read, and
+        checked, before WAL mode or a migration touches the file, and the folders and
+        empty file created for a database that then fails to open are removed again.
+
+        ``clock`` stamps ``created_at`` and friends (tests). ``busy_timeout_ms`` is how
+        long a write waits for another process's write lock, at start-up and later;
+        ``None`` means :data:`BUSY_TIMEOUT_MS`, read at call time so tests can shorten it.
         """
         location = str(path)
-        if location != ":memory:" and not location.startswith("file:"):
-            Path(location).parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: the sqlite3 module must not open transactions behind our
-        # back; Gate.transaction issues BEGIN IMMEDIATE itself.
-        conn = await aiosqlite.connect(location, isolation_level=None)
+        timeout = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
+        on_disk = location != ":memory:" and not location.startswith("file:")
+        created: list[Path] = []
+        if on_disk and not Path(location).exists():
+            created.append(Path(location))
         try:
-            await conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
-            # WAL: readers don't block the writer and a crash mid-write loses only the
-            # uncommitted transaction. NORMAL is durable against application crashes in WAL
-            # mode (an OS crash/power cut may lose the last commits, never corrupt).
-            async with conn.execute("PRAGMA journal_mode = WAL") as cursor:
-                row = await cursor.fetchone()
-            mode = str(row[0]) if row else "?"
-            if mode.lower() != "wal" and location != ":memory:":
-                log.warning("SQLite refused WAL mode for %s (journal_mode=%s)", location, mode)
-            await conn.execute("PRAGMA synchronous = NORMAL")
-            await conn.execute("PRAGMA foreign_keys = ON")
-            version = await migrate(conn)
+            if on_disk:
+                created[:0] = _make_parents(Path(location))
+                # Opened once with the standard module first, so that a file that can't
+                # be opened fails here: aiosqlite failing inside connect() leaves its
+                # worker thread posting to a loop that may be closed (a traceback at exit).
+                await asyncio.to_thread(_probe, location)
+            # isolation_level=None: the sqlite3 module must not open transactions behind
+            # our back; Gate.transaction issues BEGIN IMMEDIATE itself.
+            conn = await aiosqlite.connect(location, isolation_level=None)
+            try:
+                version = await _configure_and_migrate(conn, location, int(timeout))
+            except BaseException:
+                await conn.close()
+                raise
+        except (OSError, sqlite3.Error) as exc:
+            _remove_created(created)
+            problem = _open_problem(exc)
+            if problem is None:
+                raise
+            raise problem from exc
         except BaseException:
-            await conn.close()
+            _remove_created(created)
             raise
         log.info("Opened database %s at schema version %d", location, version)
         return cls(conn, location, clock)
@@ -166,4 +193,100 @@ class Database:
         return counts
 
 
-__all__ = ["BUSY_TIMEOUT_MS", "Database"]
+async def _configure_and_migrate(conn: aiosqlite.Connection, location: str, timeout: int) -> int:
+    """Pragmas and migrations, in an order that writes nothing to a file we must refuse."""
+    await conn.execute(f"PRAGMA busy_timeout = {timeout}")
+    # The first read: fails on a file that is not SQLite, and finds a schema from a newer
+    # version of the code before WAL mode (which rewrites the header) touches it.
+    check_not_too_new(await current_version(conn), len(load_migrations()))
+    # WAL: readers don't block the writer and a crash mid-write loses only the
+    # uncommitted transaction. NORMAL is durable against application crashes in WAL
+    # mode (an OS crash/power cut may lose the last commits, never corrupt).
+    async with conn.execute("PRAGMA journal_mode = WAL") as cursor:
+        row = await cursor.fetchone()
+    mode = str(row[0]) if row else "?"
+    if mode.lower() != "wal" and location != ":memory:":
+        log.warning("SQLite refused WAL mode for %s (journal_mode=%s)", location, mode)
+    await conn.execute("PRAGMA synchronous = NORMAL")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    return await migrate(conn)
+
+
+def _make_parents(path: Path) -> list[Path]:
+    """Create the database's missing folders; return those created, deepest last."""
+    missing = [p for p in reversed(path.parents) if not p.exists()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def _probe(location: str) -> None:
+    sqlite3.connect(location).close()
+
+
+def _remove_created(paths: list[Path]) -> None:
+    """Undo a failed open: the folders it made and the file it created, while still
+    empty (so nothing anyone wrote is lost), deepest first: no half-made layout is left."""
+    for path in reversed(paths):
+        with contextlib.suppress(OSError):
+            if path.is_dir():
+                path.rmdir()  # only succeeds while empty
+            elif path.stat().st_size == 0:
+                path.unlink()
+
+
+_WRITABLE = "choose a path in a folder this user can create and write to"
+_SQLITE_PROBLEMS: dict[int, tuple[str, str]] = {
+    sqlite3.SQLITE_NOTADB: (
+        "the file is not a SQLite database",
+        "choose another path, or move that file away so a new database is created there",
+    ),
+    sqlite3.SQLITE_CORRUPT: (
+        "the database file is damaged",
+        "restore it from a backup, or move it away to start with an empty database",
+    ),
+    sqlite3.SQLITE_BUSY: (
+        "another process holds its write lock (is another copy of the bot running on it?)",
+        "stop that process, or give this bot its own database path",
+    ),
+    sqlite3.SQLITE_LOCKED: (
+        "another connection holds a lock on it",
+        "stop whatever else is using the file, or give this bot its own database path",
+    ),
+    sqlite3.SQLITE_CANTOPEN: ("the file can't be opened or created", _WRITABLE),
+    sqlite3.SQLITE_READONLY: ("the file or its folder is read-only", _WRITABLE),
+    sqlite3.SQLITE_PERM: ("access to the file was denied", _WRITABLE),
+    sqlite3.SQLITE_IOERR: (
+        "the disk reported an I/O error",
+        "check the disk and free space, or choose another path",
+    ),
+    sqlite3.SQLITE_FULL: ("the disk is full", "free some space, or choose another path"),
+}
+
+
+def _open_problem(exc: OSError | sqlite3.Error) -> DatabaseOpenError | None:
+    """The operator's version of ``exc``, or ``None`` when it is no known file problem."""
+    if isinstance(exc, OSError):
+        reason = exc.strerror or type(exc).__name__
+        where = f" ({exc.filename})" if exc.filename else ""
+        return DatabaseOpenError(f"its folder can't be created: {reason}{where}", _WRITABLE)
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and (code & 0xFF) in _SQLITE_PROBLEMS:
+        return DatabaseOpenError(*_SQLITE_PROBLEMS[code & 0xFF])
+    return None
+
+
+def is_busy_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite giving up on another process's lock after the busy timeout.
+
+    Not a bug: the operation was rolled back and simply needs repeating a moment later.
+    """
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return (code & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    text = str(exc).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+__all__ = ["BUSY_TIMEOUT_MS", "Database", "DatabaseOpenError", "is_busy_error"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 from typing import Any
 from unittest.mock import MagicMock
 
@@ -13,7 +14,14 @@ import pytest
 from discord import app_commands
 
 from bot.cogs.eligibility import RemindButton
-from bot.errors import GENERIC_ERROR, ExamView, UserFacingError, member_message, run_privately
+from bot.errors import (
+    DATABASE_BUSY,
+    GENERIC_ERROR,
+    ExamView,
+    UserFacingError,
+    member_message,
+    run_privately,
+)
 from bot.views.answers import FeedbackButton, RelatedButton, ShowMineButton
 from bot.views.attempt_log import LogAttemptButton
 from knowledge.statements import AttemptStatement
@@ -39,6 +47,11 @@ def invoke_error(original: Exception) -> app_commands.CommandInvokeError:
         (app_commands.CheckFailure(), "You don't have permission"),
         (invoke_error(RuntimeError("boom")), None),
         (RuntimeError("boom"), None),
+        # Another process held the write lock past the busy timeout: not a bug of ours.
+        (sqlite3.OperationalError("database is locked"), DATABASE_BUSY),
+        (invoke_error(sqlite3.OperationalError("database is locked")), DATABASE_BUSY),
+        (sqlite3.OperationalError("database is busy"), DATABASE_BUSY),
+        (sqlite3.OperationalError("no such table: attempts"), None),
     ],
 )
 def test_should_word_each_error_for_the_member_or_flag_it_as_a_bug(error, expected):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import discord
 import pytest
 
+import bot.storage.database
 import knowledge.loader
 from bot.cli import main
 from bot.client import ExamBot
@@ -77,7 +79,7 @@ def test_should_never_show_token_when_login_fails(env, monkeypatch, capsys, capl
     status = main(["run"])
 
     captured = capsys.readouterr()
-    assert status == 1
+    assert status == 2  # a configuration problem, like a missing token
     assert "login failed" in captured.err
     assert len(captured.err.strip().splitlines()) == 1
     for text in (captured.out, captured.err, caplog.text):
@@ -123,3 +125,86 @@ def test_should_start_nothing_and_exit_1_when_knowledge_is_invalid(
     assert "exams.toml" in err
     assert started == []
     assert not (env / "data" / "bot.db").exists()
+
+
+def _not_sqlite(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"my notes, not a database\n" * 100)
+
+
+def _too_new(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE from_the_future (x INTEGER)")
+        conn.execute("PRAGMA user_version = 999")
+
+
+def _folder_is_a_file(path: Path) -> None:
+    path.parent.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.write_text("a file where the database folder should be")
+
+
+@pytest.mark.parametrize(
+    ("prepare", "problem", "advice"),
+    [
+        (_not_sqlite, "the file is not a SQLite database", "move that file away"),
+        (_too_new, "newer version of the bot", "upgrade the bot"),
+        (_folder_is_a_file, "its folder can't be created", "write to"),
+    ],
+    ids=["not-sqlite", "too-new", "folder-is-a-file"],
+)
+def test_should_refuse_an_unusable_database_in_one_line_and_write_nothing(
+    env, monkeypatch, capsys, prepare, problem, advice
+):
+    monkeypatch.setenv("DISCORD_TOKEN", FAKE_TOKEN)
+    path = env / "data" / "bot.db"
+    prepare(path)
+    before = {p: p.read_bytes() for p in env.rglob("*") if p.is_file()}
+    started = []
+
+    async def fake_start(self: ExamBot, token: str, **_: object) -> None:
+        started.append(True)
+
+    monkeypatch.setattr(ExamBot, "start", fake_start)
+
+    status = main(["run"])
+
+    err = capsys.readouterr().err
+    assert status == 1
+    assert len(err.strip().splitlines()) == 1, err
+    assert f"DATABASE_PATH={path}" in err and problem in err and advice in err
+    assert "Traceback" not in err
+    assert started == []
+    assert {p: p.read_bytes() for p in env.rglob("*") if p.is_file()} == before
+
+
+def test_should_refuse_a_database_another_process_holds_locked(env, monkeypatch, capsys):
+    monkeypatch.setenv("DISCORD_TOKEN", FAKE_TOKEN)
+    monkeypatch.setattr(bot.storage.database, "BUSY_TIMEOUT_MS", 50)  # not 5 s in a test
+    path = env / "data" / "bot.db"
+    path.parent.mkdir(parents=True)
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        status = main(["run"])
+    finally:
+        holder.rollback()
+        holder.close()
+
+    err = capsys.readouterr().err
+    assert status == 1
+    assert len(err.strip().splitlines()) == 1, err
+    assert f"DATABASE_PATH={path}" in err
+    assert "another process holds its write lock" in err and "stop that process" in err
+
+
+def test_a_fresh_clone_with_the_copied_example_should_ask_for_the_token(env, capsys):
+    shutil.copy(REPO / ".env.example", env / ".env")
+
+    status = main(["run"])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("No DISCORD_TOKEN is set")  # not "Invalid settings … DEV_GUILD_ID"
