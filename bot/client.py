@@ -13,6 +13,7 @@ import discord
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.cooldown import MemberCooldown
 from bot.errors import ExamCommandTree
 from bot.knowledge_state import KnowledgeState
 from bot.storage import Database
@@ -52,6 +53,7 @@ class ExamBot(commands.Bot):
         clock: Clock = utc_now,
         force_sync: bool = False,
         extensions: Sequence[str] = EXTENSIONS,
+        guild_ready_timeout: float = 2.0,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -62,6 +64,9 @@ class ExamBot(commands.Bot):
             # User text can never ping anyone unless a message opts in explicitly.
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=ExamCommandTree,
+            # How long READY waits for late GUILD_CREATEs (discord.py's default, 2 s);
+            # the end-to-end tests, whose fake Discord has no guilds, pass a tiny one.
+            guild_ready_timeout=guild_ready_timeout,
         )
         self.settings = settings
         self.db = db
@@ -69,6 +74,8 @@ class ExamBot(commands.Bot):
         self.clock = clock
         self.force_sync = force_sync
         self.extension_names = tuple(extensions)
+        # One question per member per window, shared by /ask, the menu, DMs and mentions.
+        self.cooldown = MemberCooldown(lambda: self.settings.free_text_cooldown_seconds, self.now)
 
     def now(self) -> dt.datetime:
         """The current instant, aware UTC; injectable so tests control "today"."""

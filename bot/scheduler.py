@@ -18,7 +18,15 @@ shows the date.
 
 Before sending, the engine is asked again (the single source): if the wait moved later
 (a newer failed attempt logged elsewhere) the reminder is re-armed for the new time; if
-there is nothing left to wait for (passed, retired) it is dropped silently.
+there is nothing left to wait for (passed, retired, no attempt left) it is dropped
+silently.
+
+A member may ``/mydata forget``, delete the attempt or turn the reminder off between the
+claim and the DM. So every write back is conditional on the claim (``rearm`` and
+``release`` with ``claimed_at`` never re-create a forgotten member's row nor re-enable a
+disabled one), and right before the DM storage is asked once more
+(:meth:`~bot.storage.ReminderRepository.check_claim`): no DM unless the reminder is still
+there, enabled, still this claim, and the member's attempts are those just evaluated.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from bot.dm import send_dm
 from bot.personal import describe_status, discord_time, exam_status, reminder_due
 from bot.rendering import MESSAGE_MAX, truncate
 from bot.storage import Reminder
+from bot.storage.reminders import ClaimState
 from knowledge.rules import Status
 
 if TYPE_CHECKING:
@@ -147,19 +156,21 @@ class ReminderScheduler:
 
     async def _deliver(self, reminder: Reminder) -> bool:
         bot, now = self.bot, self.bot.now()
-        status = await exam_status(
-            bot.db, bot.knowledge.kb, reminder.user_id, reminder.exam_code, now
-        )
+        user_id, code = reminder.user_id, reminder.exam_code
+        claimed_at = reminder.sent_at
+        assert claimed_at is not None, "only claimed reminders are delivered"
+        status = await exam_status(bot.db, bot.knowledge.kb, user_id, code, now)
         due = reminder_due(status.eligibility, now)
         if due is not None:  # the wait moved later since the reminder was set: re-arm
-            await bot.db.reminders.set(reminder.user_id, reminder.exam_code, due)
+            if not await bot.db.reminders.rearm(user_id, code, due, claimed_at=claimed_at):
+                log.info("Not re-arming reminder %s/%s: gone or turned off", user_id, code)
             return False
-        if status.eligibility.status is not Status.ELIGIBLE:
+        if not status.attempts or status.eligibility.status is not Status.ELIGIBLE:
             log.info(
                 "Dropping reminder %s/%s: %s",
-                reminder.user_id,
-                reminder.exam_code,
-                status.eligibility.status,
+                user_id,
+                code,
+                status.eligibility.status if status.attempts else "no attempts left",
             )
             return False
         status.reminder = None
@@ -170,20 +181,40 @@ class ReminderScheduler:
             + status.exam.code
             + " enabled:False`."
         )
-        if await self.send(bot, reminder.user_id, truncate(content, MESSAGE_MAX)):
-            self._failures.pop((reminder.user_id, reminder.exam_code), None)
+        # The last look before the DM: anything committed since the claim counts.
+        attempt_ids = [attempt.id for attempt in status.attempts]
+        state = await bot.db.reminders.check_claim(user_id, code, claimed_at, attempt_ids)
+        if state is ClaimState.LOST:
+            log.info("Dropping reminder %s/%s: forgotten, turned off or set anew", user_id, code)
+            self._failures.pop((user_id, code), None)
+            return False
+        if state is ClaimState.STALE:  # the log changed under us: evaluate it afresh
+            await bot.db.reminders.release(user_id, code, claimed_at=claimed_at)
+            return False
+        if await self.send(bot, user_id, truncate(content, MESSAGE_MAX)):
+            # Nothing is written back after a DM: the member may have gone meanwhile.
+            self._failures.pop((user_id, code), None)
             return True
         await self._failed(reminder, now)
         return False
 
     async def _failed(self, reminder: Reminder, now: dt.datetime) -> None:
-        """Release for a later retry with back-off, or give up after the last one."""
+        """Release for a later retry with back-off, or give up after the last one.
+
+        Only while the reminder is still this claim: a member who forgot their data or
+        turned it off meanwhile gets nothing written back."""
         key = (reminder.user_id, reminder.exam_code)
         failures = self._failures.get(key, 0)
         if failures < len(RETRY_DELAYS_SECONDS):
-            self._failures[key] = failures + 1
             retry_at = now + dt.timedelta(seconds=RETRY_DELAYS_SECONDS[failures])
-            await self.bot.db.reminders.release(reminder.user_id, reminder.exam_code, retry_at)
+            released = await self.bot.db.reminders.release(
+                reminder.user_id, reminder.exam_code, retry_at, claimed_at=reminder.sent_at
+            )
+            if not released:
+                self._failures.pop(key, None)
+                log.info("Reminder DM to %s failed; reminder gone meanwhile, not retrying", key[0])
+                return
+            self._failures[key] = failures + 1
             log.info("Reminder DM to %s failed; retry %d at %s", key[0], failures + 1, retry_at)
         else:
             self._failures.pop(key, None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import cast
 
 import discord
 from discord import app_commands
@@ -11,6 +10,7 @@ from discord.ext import commands
 
 from bot.client import ExamBot
 from bot.conversation import respond
+from bot.cooldown import wait_text
 from bot.rendering import truncate
 from bot.views.answers import DYNAMIC_ITEMS, answer_message
 from knowledge.answers import MAX_QUESTION_CHARS, InvalidQuestionError, clean_question
@@ -18,14 +18,6 @@ from knowledge.answers import MAX_QUESTION_CHARS, InvalidQuestionError, clean_qu
 log = logging.getLogger(__name__)
 
 CHOICE_MAX = 100  # Discord's limit for a choice's name and string value
-
-
-def question_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
-    """One question per member every ``free_text_cooldown_seconds``, as for DMs and
-    @mentions: ``/ask`` answers publicly, so a member must not be able to flood a channel.
-    ``None`` (no cooldown) when the setting is 0."""
-    seconds = cast(ExamBot, interaction.client).settings.free_text_cooldown_seconds
-    return app_commands.Cooldown(1, seconds) if seconds > 0 else None
 
 
 class AskCog(commands.Cog):
@@ -36,10 +28,6 @@ class AskCog(commands.Cog):
         self.ask_message_menu = app_commands.ContextMenu(
             name="Ask the exam bot", callback=self.ask_message
         )
-        # One decorator, so /ask and the message command share one per-member bucket.
-        cooldown = app_commands.checks.dynamic_cooldown(question_cooldown)
-        cooldown(self.ask)
-        cooldown(self.ask_message_menu)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.ask_message_menu)
@@ -49,10 +37,22 @@ class AskCog(commands.Cog):
         self.bot.tree.remove_command(self.ask_message_menu.name, type=self.ask_message_menu.type)
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
 
+    async def _cooling_down(self, interaction: discord.Interaction) -> bool:
+        """``True`` (and the member told when to ask again, privately) when they asked too
+        soon: ``/ask`` answers publicly, so a member must not be able to flood a channel.
+        The cooldown is the bot's, shared with DMs and @mentions."""
+        retry_at = self.bot.cooldown.acquire(interaction.user.id)
+        if retry_at is None:
+            return False
+        await interaction.response.send_message(wait_text(retry_at), ephemeral=True)
+        return True
+
     async def _answer(
         self, interaction: discord.Interaction, text: str, *, ephemeral: bool
     ) -> None:
         """Validate, defer, answer: exactly one visible reply."""
+        if await self._cooling_down(interaction):
+            return
         try:
             clean_question(text)
         except InvalidQuestionError as exc:
@@ -110,6 +110,7 @@ class AskCog(commands.Cog):
         """
         text = message.content or ""
         if not text.strip():
+            # Not a question: answered without taking the member's turn.
             await interaction.response.send_message(
                 "That message has no text I can answer.", ephemeral=True
             )

@@ -18,7 +18,8 @@ from discord.ext import commands
 
 from bot.client import ExamBot
 from bot.conversation import ConversationReply, ReplyKind, respond
-from bot.errors import GENERIC_ERROR, ExamView
+from bot.cooldown import wait_text
+from bot.errors import GENERIC_ERROR, ExamView, member_message
 from bot.views.answers import answer_message
 from bot.views.attempt_log import log_offer_view
 
@@ -53,21 +54,25 @@ class ConversationCog(commands.Cog):
 
     def __init__(self, bot: ExamBot) -> None:
         self.bot = bot
-        # Member id -> when they were last answered, for the free-text cooldown.
-        self._last_answered: dict[int, dt.datetime] = {}
 
-    def _cooling_down(self, user_id: int, now: dt.datetime) -> bool:
-        cooldown = dt.timedelta(seconds=self.bot.settings.free_text_cooldown_seconds)
-        last = self._last_answered.get(user_id)
-        if last is not None and now - last < cooldown:
-            return True
-        self._last_answered[user_id] = now
-        # Keep the map small: forget members whose cooldown has long passed.
-        if len(self._last_answered) > 10_000:
-            self._last_answered = {
-                uid: t for uid, t in self._last_answered.items() if now - t < cooldown
-            }
-        return False
+    async def _cooling_down(self, message: discord.Message, *, in_dm: bool) -> bool:
+        """``True`` when the member asked too soon (the cooldown is shared with /ask and
+        the menu); the first message refused in a window is told when to ask again."""
+        retry_at = self.bot.cooldown.acquire(message.author.id)
+        if retry_at is None:
+            return False
+        log.debug("Question cooldown for %s", message.author.id)
+        if self.bot.cooldown.first_refusal(message.author.id):
+            text = wait_text(retry_at)
+            try:
+                if in_dm:
+                    await message.channel.send(text, allowed_mentions=NO_PINGS)
+                else:
+                    reference = message.to_reference(fail_if_not_exists=False)
+                    await message.channel.send(text, reference=reference, allowed_mentions=NO_PINGS)
+            except discord.HTTPException as exc:
+                log.warning("Could not ask %s to wait: %s", message.author.id, exc.status)
+        return True
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -77,10 +82,9 @@ class ConversationCog(commands.Cog):
         if not in_dm and not any(user.id == self.bot.user.id for user in message.mentions):
             return  # server messages that don't mention us are none of our business
         text = message.content if in_dm else strip_mention(message.content, self.bot.user.id)
-        now = self.bot.now()
-        if self._cooling_down(message.author.id, now):
-            log.debug("Free-text cooldown for %s", message.author.id)
+        if await self._cooling_down(message, in_dm=in_dm):
             return
+        now = self.bot.now()
         try:
             if in_dm:
                 await self._answer_dm(message, text, now)
@@ -88,11 +92,14 @@ class ConversationCog(commands.Cog):
                 await self._answer_mention(message, text, now)
         except discord.HTTPException as exc:
             log.warning("Could not answer message %s: %s", message.id, exc.status)
-        except Exception:
+        except Exception as exc:
             # A bug or a database failure: say so rather than leave the member unanswered.
-            log.exception("Answering message %s failed", message.id)
+            # A busy database is no bug: member_message words it ("try again in a few s").
+            known = member_message(exc)
+            if known is None:
+                log.exception("Answering message %s failed", message.id)
             with contextlib.suppress(discord.HTTPException):
-                await message.channel.send(GENERIC_ERROR, allowed_mentions=NO_PINGS)
+                await message.channel.send(known or GENERIC_ERROR, allowed_mentions=NO_PINGS)
 
     async def _respond(
         self, message: discord.Message, text: str, now: dt.datetime, *, private: bool

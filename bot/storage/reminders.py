@@ -7,11 +7,20 @@ The price is at-most-once delivery: if the process dies between the claim and th
 that reminder is not retried. For a courtesy reminder that is the right trade (a
 duplicate DM is worse than a missed one); :meth:`release` exists for failures the
 caller *does* see.
+
+A claim is identified by its ``sent_at`` stamp. Between the claim and the DM the member
+may forget everything (``/mydata forget``), delete the attempt or turn the reminder off;
+so the scheduler writes back only through :meth:`ReminderRepository.rearm` and
+:meth:`ReminderRepository.release` with ``claimed_at`` (which touch a row only while it is
+still that claim: they never re-create a forgotten member's reminder or re-enable a
+disabled one), and asks :meth:`ReminderRepository.check_claim` right before sending.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +62,30 @@ RELEASE = """
 UPDATE reminders SET sent_at = NULL, due_at = COALESCE(?, due_at)
 WHERE user_id = ? AND exam_code = ? AND sent_at IS NOT NULL
 """
+RELEASE_CLAIM = """
+UPDATE reminders SET sent_at = NULL, due_at = COALESCE(?, due_at)
+WHERE user_id = ? AND exam_code = ? AND sent_at = ?
+"""
+REARM_CLAIM = """
+UPDATE reminders SET sent_at = NULL, due_at = ?
+WHERE user_id = ? AND exam_code = ? AND enabled = 1 AND sent_at = ?
+"""
+SELECT_CLAIM = """
+SELECT 1 FROM reminders WHERE user_id = ? AND exam_code = ? AND enabled = 1 AND sent_at = ?
+"""
+# The attempts a verdict was computed from (the attempts table's own query lives in
+# bot.storage.attempts; this one only needs the ids).
+SELECT_ATTEMPT_IDS = """
+SELECT id FROM attempts WHERE user_id = ? AND exam_code = ?
+"""
+
+
+class ClaimState(enum.Enum):
+    """What :meth:`ReminderRepository.check_claim` found, right before a reminder's DM."""
+
+    HELD = "held"  # still this claim, enabled, and the attempts are unchanged: send
+    LOST = "lost"  # forgotten, disabled, set anew or claimed again elsewhere: drop it
+    STALE = "stale"  # still this claim, but the member's attempts changed: look again
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,18 +184,74 @@ class ReminderRepository:
         return [Reminder(r.user_id, r.exam_code, r.due_at, r.enabled, sent_at) for r in claimed]
 
     async def release(
-        self, user_id: int, exam_code: str, retry_at: dt.datetime | None = None
-    ) -> None:
+        self,
+        user_id: int,
+        exam_code: str,
+        retry_at: dt.datetime | None = None,
+        *,
+        claimed_at: dt.datetime | None = None,
+    ) -> bool:
         """Un-claim a reminder whose DM failed, so a later :meth:`claim_due` returns it again.
 
         Use it for transient failures (network, Discord 5xx). Don't for permanent ones
         (the member closed their DMs: ``Forbidden``) or the reminder comes back forever.
         ``retry_at`` moves ``due_at`` later, as a back-off; without it the reminder is due
         again at once. Releasing a reminder that is not claimed does nothing.
+        ``claimed_at`` (the claimed reminder's ``sent_at``) releases it only while it is
+        still that claim. ``True`` when a reminder was released.
         """
         code = try_normalize_exam_code(exam_code)
         if code is None:
-            return
+            return False
         retry = None if retry_at is None else to_db(retry_at)
         async with self._gate.transaction() as conn:
-            await conn.execute(RELEASE, (retry, user_id, code))
+            if claimed_at is None:
+                cursor = await conn.execute(RELEASE, (retry, user_id, code))
+            else:
+                params = (retry, user_id, code, to_db(claimed_at))
+                cursor = await conn.execute(RELEASE_CLAIM, params)
+            return cursor.rowcount > 0
+
+    async def rearm(
+        self, user_id: int, exam_code: str, due_at: dt.datetime, *, claimed_at: dt.datetime
+    ) -> bool:
+        """Move a claimed reminder to ``due_at``, unsent, while it is still the claim made
+        at ``claimed_at`` and enabled; ``False`` (nothing written) otherwise.
+
+        Unlike :meth:`set` it never creates a row: a member who forgot their data, or
+        turned the reminder off, since the claim stays forgotten, or off.
+        """
+        code = try_normalize_exam_code(exam_code)
+        if code is None:
+            return False
+        params = (to_db(due_at), user_id, code, to_db(claimed_at))
+        async with self._gate.transaction() as conn:
+            cursor = await conn.execute(REARM_CLAIM, params)
+            return cursor.rowcount > 0
+
+    async def check_claim(
+        self,
+        user_id: int,
+        exam_code: str,
+        claimed_at: dt.datetime,
+        attempt_ids: Collection[int],
+    ) -> ClaimState:
+        """Right before a reminder's DM: is it still deliverable?
+
+        :attr:`ClaimState.HELD` when the reminder still exists, is enabled and is still
+        the claim made at ``claimed_at``, and the member's attempts for the exam are
+        exactly ``attempt_ids`` (those the verdict was computed from). Read in one
+        snapshot, after every write committed before it (``/mydata forget``,
+        ``/attempt delete``, ``/remind enabled:False``).
+        """
+        code = try_normalize_exam_code(exam_code)
+        if code is None:
+            return ClaimState.LOST
+        async with self._gate.transaction(immediate=False) as conn:
+            held = await conn.execute_fetchall(SELECT_CLAIM, (user_id, code, to_db(claimed_at)))
+            if not list(held):
+                return ClaimState.LOST
+            rows = await conn.execute_fetchall(SELECT_ATTEMPT_IDS, (user_id, code))
+        if {int(row[0]) for row in rows} != set(attempt_ids):
+            return ClaimState.STALE
+        return ClaimState.HELD

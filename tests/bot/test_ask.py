@@ -8,7 +8,6 @@ from unittest.mock import MagicMock
 
 import discord
 import pytest
-from discord import app_commands
 
 from bot.client import ExamBot
 from bot.personal import log_attempt
@@ -283,29 +282,43 @@ async def test_should_register_context_menu_and_remove_it_when_cog_unloads(bot):
 # --- per-member cooldown --------------------------------------------------------------
 
 
-async def test_should_rate_limit_questions_per_member_across_ask_and_the_menu(bot):
-    """/ask answers publicly: one question per member per cooldown, as for DMs."""
+def wait_reply(retry_at: dt.datetime) -> str:
+    return f"Easy — you can ask again <t:{int(retry_at.timestamp())}:R>."
+
+
+async def test_should_rate_limit_questions_per_member_across_ask_and_the_menu(bot, clock):
+    """/ask answers publicly: one question per member per cooldown, shared with the menu
+    (and DMs); every refused interaction is told, privately, when to ask again."""
     bot.settings.free_text_cooldown_seconds = 3
     ask_cog = cog(bot)
 
-    def at(seconds: float, user_id: int = 7001) -> Any:
-        interaction, _ = make_interaction(bot, user_id=user_id)
-        interaction.created_at = NOW + dt.timedelta(seconds=seconds)
-        return interaction
+    async def menu(user_id: int = 7001) -> Any:
+        interaction, recorder = make_interaction(bot, user_id=user_id)
+        await ask_cog.ask_message_menu.callback(interaction, message_with(IN_SCOPE))
+        return recorder
 
-    assert await ask_cog.ask._check_can_run(at(0))
-    with pytest.raises(app_commands.CommandOnCooldown):
-        await ask_cog.ask._check_can_run(at(1))
-    with pytest.raises(app_commands.CommandOnCooldown):
-        await ask_cog.ask_message_menu._check_can_run(at(2))
-    assert await ask_cog.ask._check_can_run(at(1, user_id=7002))
-    assert await ask_cog.ask_message_menu._check_can_run(at(4))
+    first = await ask(bot, IN_SCOPE, user_id=7001)
+    clock.now = NOW + dt.timedelta(seconds=1)
+    again = await ask(bot, IN_SCOPE, user_id=7001)
+    other = await ask(bot, IN_SCOPE, user_id=7002)
+    clock.now = NOW + dt.timedelta(seconds=2)
+    via_menu = await menu()
+    clock.now = NOW + dt.timedelta(seconds=3)
+    after = await menu()
+
+    assert [r.kind for r in first.replies] == ["defer", "edit"]
+    assert first.last.embed is not None and not first.last.ephemeral
+    for refused in (again, via_menu):
+        [reply] = refused.replies  # answered at once: no "thinking…", no embed
+        assert reply.kind == "response" and reply.ephemeral and reply.embed is None
+        assert reply.content == wait_reply(NOW + dt.timedelta(seconds=3))
+    assert other.last.embed is not None
+    assert after.last.embed is not None and after.last.ephemeral
+    assert await bot.db.unanswered.top(5, guild_id=5000) == []
 
 
 async def test_should_not_rate_limit_questions_when_the_cooldown_is_zero(bot):
-    ask_cog = cog(bot)
-    interaction, _ = make_interaction(bot, user_id=7003)
-    interaction.created_at = NOW
+    first = await ask(bot, IN_SCOPE, user_id=7003)
+    second = await ask(bot, IN_SCOPE, user_id=7003)
 
-    assert await ask_cog.ask._check_can_run(interaction)
-    assert await ask_cog.ask._check_can_run(interaction)
+    assert first.last.embed is not None and second.last.embed is not None

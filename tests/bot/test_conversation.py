@@ -15,7 +15,7 @@ from bot.errors import GENERIC_ERROR
 from bot.personal import local_time, log_attempt
 from knowledge.matcher import MatchResult
 from tests.bot.conftest import NOW
-from tests.bot.doubles import make_message
+from tests.bot.doubles import make_interaction, make_message
 
 BOT_ID = 9999
 IN_SCOPE = "how long do I have to wait after failing the first time"
@@ -176,7 +176,7 @@ async def test_should_answer_when_can_i_retake_from_own_log_when_asked_by_dm(onl
 async def test_should_offer_log_it_button_when_dm_states_an_attempt(online_bot):
     sent = await deliver(online_bot, "failed AI-103 yesterday", guild_id=None)
 
-    assert "log it" in (sent[0].content or "").lower()
+    assert "log it" in sent[0].reply.text.lower()
     assert any(c.startswith("exambot:log:AI-103:fail:") for c in sent[0].reply.custom_ids)
 
 
@@ -254,16 +254,75 @@ async def test_should_ask_for_a_question_when_mention_has_no_text(online_bot):
     assert no_pings(sent[0])
 
 
+def wait_reply(retry_at: dt.datetime) -> str:
+    return f"Easy — you can ask again <t:{int(retry_at.timestamp())}:R>."
+
+
 async def test_should_answer_once_per_cooldown_when_member_sends_quickly(online_bot, clock):
+    """Never silence: the first message refused in a window says when to ask again; the
+    rest of that window stays quiet, and the next window starts afresh."""
     online_bot.settings.free_text_cooldown_seconds = 10
 
     first = await deliver(online_bot, IN_SCOPE, guild_id=None)
     second = await deliver(online_bot, IN_SCOPE, guild_id=None)
+    third = await deliver(online_bot, IN_SCOPE, guild_id=None)
     other = await deliver(online_bot, IN_SCOPE, guild_id=None, author_id=2002)
-    clock.now = clock.now + dt.timedelta(seconds=11)
+    clock.now = NOW + dt.timedelta(seconds=11)
     later = await deliver(online_bot, IN_SCOPE, guild_id=None)
+    clock.now = NOW + dt.timedelta(seconds=12)
+    refused_again = await deliver(online_bot, IN_SCOPE, guild_id=None)
 
-    assert (len(first), len(second), len(other), len(later)) == (1, 0, 1, 1)
+    assert (len(first), len(second), len(third), len(other), len(later)) == (1, 1, 0, 1, 1)
+    assert first[0].embeds and other[0].embeds and later[0].embeds
+    assert second[0].content == wait_reply(NOW + dt.timedelta(seconds=10))
+    assert second[0].embeds == [] and second[0].view is None and no_pings(second[0])
+    [notice] = refused_again
+    assert notice.content == wait_reply(NOW + dt.timedelta(seconds=21))
+
+
+@pytest.mark.parametrize("guild_id", [None, 5000], ids=["dm", "mention"])
+async def test_should_share_one_cooldown_with_ask_when_member_then_messages(
+    online_bot, clock, guild_id
+):
+    """/ask, then a DM (or an @mention) inside the window: told once when to ask again,
+    silence for the rest of the window, answered after it."""
+    online_bot.settings.free_text_cooldown_seconds = 3
+    ask_cog: Any = online_bot.get_cog("AskCog")
+    interaction, asked = make_interaction(online_bot, user_id=1001)
+    await ask_cog.ask.callback(ask_cog, interaction, IN_SCOPE)
+    mentions = [] if guild_id is None else [online_bot.user]
+    text = IN_SCOPE if guild_id is None else f"<@{BOT_ID}> {IN_SCOPE}"
+
+    async def message_at(seconds: float) -> list[Any]:
+        clock.now = NOW + dt.timedelta(seconds=seconds)
+        return await deliver(online_bot, text, guild_id=guild_id, mentions=mentions)
+
+    during = await message_at(1)
+    again = await message_at(2.5)
+    after = await message_at(3)
+
+    assert asked.last.embed is not None  # /ask was answered and started the window
+    [notice] = during
+    assert notice.content == wait_reply(NOW + dt.timedelta(seconds=3))
+    assert notice.embeds == [] and no_pings(notice)
+    assert (notice.reference is not None) == (guild_id is not None)  # replies to a mention
+    assert again == []
+    [answer] = after
+    assert answer.embeds and "24 hours" in (answer.embeds[0].description or "")
+
+
+async def test_should_tell_ask_to_wait_when_a_dm_started_the_window(online_bot, clock):
+    online_bot.settings.free_text_cooldown_seconds = 3
+    ask_cog: Any = online_bot.get_cog("AskCog")
+
+    [answered] = await deliver(online_bot, IN_SCOPE, guild_id=None)
+    clock.now = NOW + dt.timedelta(seconds=2)
+    interaction, asked = make_interaction(online_bot, user_id=1001)
+    await ask_cog.ask.callback(ask_cog, interaction, IN_SCOPE)
+
+    assert answered.embeds
+    [reply] = asked.replies
+    assert reply.ephemeral and reply.content == wait_reply(NOW + dt.timedelta(seconds=3))
 
 
 async def test_should_offer_to_log_instead_of_no_match_when_message_only_states_attempt(
@@ -281,7 +340,7 @@ async def test_should_offer_to_log_instead_of_no_match_when_message_only_states_
     )
 
     assert reply.kind is ReplyKind.STATEMENT
-    assert "passed **AZ-104** on 2026-03-03" in reply.text
+    assert "passed **AZ-104** on Tue 3 Mar 2026" in reply.text
     assert reply.suggestions == ()
     assert await bot.db.unanswered.top(5) == []
 

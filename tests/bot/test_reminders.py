@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock
@@ -13,6 +14,7 @@ import pytest
 from discord import app_commands
 
 from bot.client import ExamBot
+from bot.personal import delete_attempt
 from bot.scheduler import RETRY_DELAYS_SECONDS, ReminderScheduler
 from bot.storage import Database
 from tests.bot.doubles import Recorder, make_interaction
@@ -354,3 +356,169 @@ async def test_should_deliver_the_rest_of_the_batch_when_one_reminder_raises(bot
     clock.now = DUE + dt.timedelta(seconds=RETRY_DELAYS_SECONDS[0])
     await scheduler.run_once()
     assert calls.count(1001) == 2  # released for a retry, not lost
+
+
+# --------------------------------------------------------------------------- races
+# The member acts between the scheduler's claim and its DM. Deterministic: the action is
+# injected into a storage call the delivery makes, at one of two points — right after
+# the claim, or after the delivery has read the member's attempts (the verdict is being
+# computed, the DM not yet sent).
+
+
+async def forget(bot: ExamBot) -> None:
+    """What the "Delete everything" button of /mydata forget does."""
+    await bot.db.forget_user(1001)
+
+
+async def delete_the_attempt(bot: ExamBot) -> None:
+    """What /attempt delete does."""
+    [attempt] = await bot.db.attempts.list_for_user(1001)
+    assert await delete_attempt(bot.db, bot.knowledge.kb, 1001, attempt.id, bot.now())
+
+
+async def turn_off(bot: ExamBot) -> None:
+    """/remind exam:AI-103 enabled:False."""
+    assert "turned off" in (await remind(bot, "AI-103", False)).last.text
+
+
+MEMBER_ACTIONS = {"forget": forget, "delete_attempt": delete_the_attempt, "disable": turn_off}
+
+
+def inject_once(monkeypatch, target: Any, name: str, action: Callable[[], Awaitable[None]]):
+    """Make ``target.name`` run ``action`` once, after its first call that returns
+    something (a non-empty claim, a non-empty list of attempts)."""
+    original = getattr(target, name)
+    done: list[bool] = []
+
+    async def wrapped(*args: Any, **kwargs: Any) -> Any:
+        result = await original(*args, **kwargs)
+        if result and not done:
+            done.append(True)
+            await action()
+        return result
+
+    monkeypatch.setattr(target, name, wrapped)
+    return done
+
+
+def inject_at(monkeypatch, bot: ExamBot, point: str, action: Callable[[], Awaitable[None]]):
+    if point == "after_claim":
+        return inject_once(monkeypatch, bot.db.reminders, "claim_due", action)
+    return inject_once(monkeypatch, bot.db.attempts, "list_for_user", action)
+
+
+@pytest.mark.parametrize("point", ["after_claim", "before_send"])
+@pytest.mark.parametrize("action", sorted(MEMBER_ACTIONS))
+async def test_should_send_no_reminder_when_member_acts_between_claim_and_send(
+    bot, clock, monkeypatch, point, action
+):
+    scheduler = await quiet_scheduler(bot)
+    scheduler.send = send = FakeSend()
+    await fail_once(bot)
+    await remind(bot, "AI-103", True)
+    clock.now = DUE
+    injected = inject_at(monkeypatch, bot, point, lambda: MEMBER_ACTIONS[action](bot))
+
+    assert await scheduler.run_once() == 0
+    assert injected == [True]  # the member's action really ran mid-delivery
+    clock.now = DUE + dt.timedelta(days=30)  # and no later pass sends it either
+    assert await scheduler.run_once() == 0
+    assert await scheduler.run_once() == 0
+
+    assert send.sent == []
+    reminder = await bot.db.reminders.get(1001, "AI-103")
+    if action == "forget":
+        assert await bot.db.export_user(1001) == {
+            "user_id": 1001,
+            "attempts": [],
+            "settings": None,
+            "reminders": [],
+            "feedback": [],
+        }
+    elif action == "disable":
+        assert reminder is not None and not reminder.enabled
+    else:
+        assert await bot.db.attempts.list_for_user(1001) == []
+        assert await bot.db.reminders.next_due_at() is None
+
+
+@pytest.mark.parametrize("action", ["forget", "disable"])
+async def test_should_not_revive_the_reminder_when_member_acts_while_it_is_rearmed(
+    bot, clock, monkeypatch, action
+):
+    """The wait moved later (a newer failure) and the member forgets, or turns the
+    reminder off, while the delivery computes the new due time: re-arming must not
+    re-create a forgotten member's reminder, nor turn a disabled one back on."""
+    scheduler = await quiet_scheduler(bot)
+    scheduler.send = send = FakeSend()
+    await fail_once(bot)
+    await remind(bot, "AI-103", True)
+    await fail_once(bot, when=FIRST_FAIL + dt.timedelta(hours=2))  # the reminder is stale
+    clock.now = DUE
+    injected = inject_at(monkeypatch, bot, "before_send", lambda: MEMBER_ACTIONS[action](bot))
+
+    assert await scheduler.run_once() == 0
+    assert injected == [True]
+    clock.now = DUE + dt.timedelta(days=30)
+    assert await scheduler.run_once() == 0
+
+    assert send.sent == []
+    reminder = await bot.db.reminders.get(1001, "AI-103")
+    if action == "forget":
+        assert reminder is None
+        assert await bot.db.reminders.list_for_user(1001) == []
+    else:
+        assert reminder is not None and not reminder.enabled
+    assert await bot.db.reminders.next_due_at() is None
+
+
+@pytest.mark.parametrize("ok", [True, False], ids=["sent", "failed"])
+async def test_should_write_nothing_back_when_member_forgets_while_the_dm_is_sent(bot, clock, ok):
+    """After the DM (delivered or failed, which would schedule a retry) nothing of a
+    member who forgot their data meanwhile may come back."""
+    scheduler = await quiet_scheduler(bot)
+    sent: list[int] = []
+
+    async def send_and_forget(client: Any, user_id: int, content: str) -> bool:
+        sent.append(user_id)
+        await bot.db.forget_user(user_id)
+        return ok
+
+    scheduler.send = send_and_forget
+    await fail_once(bot)
+    await remind(bot, "AI-103", True)
+    clock.now = DUE
+
+    assert await scheduler.run_once() == int(ok)
+    for delay in RETRY_DELAYS_SECONDS:
+        clock.now += dt.timedelta(seconds=delay)
+        assert await scheduler.run_once() == 0
+
+    assert sent == [1001]
+    assert await bot.db.reminders.list_for_user(1001) == []
+    assert await bot.db.attempts.list_for_user(1001) == []
+    assert await bot.db.reminders.next_due_at() is None
+
+
+async def test_should_deliver_after_a_stale_check_when_the_log_changed_but_still_waits_over(
+    bot, clock, monkeypatch
+):
+    """A change to the log that still leaves the wait over (an older failure logged
+    mid-delivery) re-evaluates on the next pass and then sends, once."""
+    scheduler = await quiet_scheduler(bot)
+    scheduler.send = send = FakeSend()
+    await fail_once(bot)
+    await remind(bot, "AI-103", True)
+    clock.now = DUE
+
+    async def log_an_older_failure() -> None:
+        await bot.db.attempts.add(
+            1001, "AI-103", FIRST_FAIL - dt.timedelta(days=400), "fail", None, time_given=True
+        )
+
+    inject_at(monkeypatch, bot, "before_send", log_an_older_failure)
+
+    assert await scheduler.run_once() == 0  # the log changed under the check: no DM yet
+    assert await scheduler.run_once() == 1  # looked again: still over, so it goes out
+    assert await scheduler.run_once() == 0
+    assert len(send.sent) == 1

@@ -19,6 +19,7 @@ from bot.storage import Database
 from tests.e2e.fake_discord import FakeDiscord
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+GUILD_READY_TIMEOUT = 0.01
 
 
 @pytest.fixture
@@ -37,8 +38,16 @@ async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDis
         await fake.stop()
 
 
+@pytest.fixture(scope="session")
+def knowledge() -> KnowledgeState:
+    """Loaded once: the tests only read it (as in tests/bot)."""
+    return KnowledgeState.load()
+
+
 @pytest.fixture
-async def running_bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[ExamBot]:
+async def running_bot(
+    fake_discord: FakeDiscord, tmp_path: Path, knowledge: KnowledgeState
+) -> AsyncIterator[ExamBot]:
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         discord_token="fake-token-never-shown",  # type: ignore[arg-type]
@@ -46,7 +55,15 @@ async def running_bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterato
         free_text_cooldown_seconds=0,
     )
     db = await Database.open(settings.database_path)
-    bot = ExamBot(settings=settings, db=db, knowledge=KnowledgeState.load(), clock=lambda: NOW)
+    bot = ExamBot(
+        settings=settings,
+        db=db,
+        knowledge=knowledge,
+        clock=lambda: NOW,
+        # The fake Discord sends READY with no guilds: nothing to wait for (the default,
+        # 2 s per test, was most of this suite's time).
+        guild_ready_timeout=GUILD_READY_TIMEOUT,
+    )
     task = asyncio.create_task(bot.start("fake-token-never-shown"))
     ready = asyncio.create_task(bot.wait_until_ready())
     try:
