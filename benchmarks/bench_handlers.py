@@ -34,6 +34,16 @@ QUESTIONS = (
     "can I reschedule my exam",
 )
 
+# DM messages: a what-if, dated statements (two attempts), a personal question naming
+# an exam, "it" resolved from context, and a plain policy question.
+CHAT = (
+    "what if I fail AI-103 again on 20 December?",
+    "I failed AI-103 on 3 November and again on 20 November, when can I retake?",
+    "when can I retake AZ-104?",
+    "failed it again today",
+    "how long do I have to wait after failing?",
+)
+
 POPULATE = """
 INSERT INTO attempts (user_id, exam_code, taken_at, result, score, time_given, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -185,6 +195,33 @@ async def _run(path: Path) -> None:
             return lambda: eligibility.eligibility.callback(eligibility, interaction, exam=None)
 
         _report("/eligibility", await _time([eligibility_call() for _ in range(SAMPLES)]), 10)
+
+        from bot.conversation import respond
+        from bot.conversation_memory import RecentExams
+        from bot.surfaces.discord import DISCORD
+
+        memory = RecentExams()
+
+        def chat_call(n: int) -> Any:
+            text = CHAT[n % len(CHAT)]
+            member = rng.randrange(MEMBERS)
+            return lambda: respond(
+                text, user_id=member, db=db, knowledge=bot.knowledge, now=NOW,
+                surface=DISCORD, memory=memory, timezone="UTC",
+            )  # fmt: skip
+
+        await _time([chat_call(n) for n in range(50)])
+        _report("free text (DM)", await _time([chat_call(n) for n in range(SAMPLES)]), 5)
+        for text in CHAT:
+            member = rng.randrange(MEMBERS)
+            kind_calls = [
+                (lambda t=text, m=member: respond(
+                    t, user_id=m, db=db, knowledge=bot.knowledge, now=NOW,
+                    surface=DISCORD, memory=memory, timezone="UTC",
+                ))
+                for _ in range(200)
+            ]  # fmt: skip
+            _report(f"  {text[:30]}", await _time(kind_calls), 5)
 
         calls = [log_call(SAMPLES + n, member=n % MEMBERS) for n in range(CONCURRENT_LOGS)]
         started = time.perf_counter()

@@ -13,6 +13,7 @@ import discord
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.conversation_memory import RecentExams
 from bot.cooldown import MemberCooldown
 from bot.errors import ExamCommandTree
 from bot.knowledge_state import KnowledgeState
@@ -76,6 +77,8 @@ class ExamBot(commands.Bot):
         self.extension_names = tuple(extensions)
         # One question per member per window, shared by /ask, the menu, DMs and mentions.
         self.cooldown = MemberCooldown(lambda: self.settings.free_text_cooldown_seconds, self.now)
+        # The exam each member was just talking about ("it", "again"), for 30 minutes.
+        self.memory = RecentExams()
 
     def now(self) -> dt.datetime:
         """The current instant, aware UTC; injectable so tests control "today"."""

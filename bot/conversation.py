@@ -9,19 +9,43 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
+from bot.conversation_memory import RecentExams
 from bot.knowledge_state import KnowledgeState
-from bot.personal import describe_status, discord_time, member_status
+from bot.member_log import (
+    PersonalInputError,
+    engine_attempts,
+    exam_status,
+    member_status,
+    what_if_failure,
+)
 from bot.storage import Database
+from bot.surfaces import Surface
+from bot.surfaces.personal import (
+    describe_general_rule,
+    describe_status,
+    describe_what_if,
+    retirement_lead,
+)
 from knowledge.answers import SMALL_TALK, InvalidQuestionError, answer_question
+from knowledge.attempt_input import place_attempt
+from knowledge.intents import (
+    impossible_days,
+    named_codes,
+    parse_statements,
+    parse_what_if,
+    refers_to_context,
+)
 from knowledge.models import KnowledgeBase, Source
-from knowledge.statements import AttemptStatement, parse_attempt_statement
-from knowledge.templating import render
+from knowledge.rules import Attempt, AttemptResult, Eligibility, evaluate
+from knowledge.statements import AttemptStatement
+from knowledge.templating import DEFAULT_COMMANDS, render
+from knowledge.zones import load_zone
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +64,8 @@ class ReplyKind(StrEnum):
     SUGGESTIONS = "suggestions"  # unsure: only "did you mean" candidates
     NO_MATCH = "no_match"  # honest "I don't know"; the question was recorded
     INVALID = "invalid"  # empty, too long, no words: ``text`` says why
-    STATEMENT = "statement"  # no question, but a stated attempt worth logging
+    STATEMENT = "statement"  # stated attempts worth logging (``statements``)
+    WHAT_IF = "what_if"  # a hypothetical on the member's own log; nothing stored
 
 
 class Topic(NamedTuple):
@@ -57,6 +82,9 @@ class ConversationReply:
     ``text`` is always safe to show publicly. For a personal entry (``personal=True``)
     the member's own status is in ``personal_text`` (Markdown), only when it was asked
     for with ``include_personal=True``: the caller decides where it may be shown.
+    ``statements`` are attempts the member stated, offered for logging (one confirm
+    for all); ``statement`` is the only one when there is exactly one. ``exam_code`` is
+    the exam the reply is about, remembered for "it" and "again".
     """
 
     kind: ReplyKind
@@ -70,7 +98,12 @@ class ConversationReply:
     sources: tuple[Source, ...] = ()
     personal: bool = False
     personal_text: str | None = None
-    statement: AttemptStatement | None = None
+    statements: tuple[AttemptStatement, ...] = ()
+    exam_code: str | None = None
+
+    @property
+    def statement(self) -> AttemptStatement | None:
+        return self.statements[0] if len(self.statements) == 1 else None
 
 
 def topics(
@@ -88,46 +121,157 @@ def topics(
     return tuple(found[:limit])
 
 
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+def _default_surface(time_format: TimeFormat | None) -> Surface:
+    """Discord's surface (imported only when needed: the console never loads discord)."""
+    from bot.surfaces.discord import DISCORD
+
+    if time_format is None:
+        return DISCORD
+    return Surface("custom", time_format, DEFAULT_COMMANDS, DISCORD.small)
 
 
 async def personal_status_text(
-    db: Database, kb: KnowledgeBase, user_id: int, now: dt.datetime, fmt: TimeFormat
+    db: Database,
+    kb: KnowledgeBase,
+    user_id: int,
+    now: dt.datetime,
+    fmt: TimeFormat | Surface,
+    exam_code: str | None = None,
 ) -> str | None:
-    """The member's own eligibility for every exam they logged, or ``None`` with no log."""
+    """The member's own eligibility for every exam they logged (or only ``exam_code``,
+    with the general rule when they logged nothing for it), or ``None`` with no log."""
+    surface = fmt if isinstance(fmt, Surface) else _default_surface(fmt)
+    if exam_code is not None:
+        status = await exam_status(db, kb, user_id, exam_code, now)
+        if not status.attempts:
+            lead = retirement_lead(status.exam, surface, now)
+            if status.exam.is_retired(now):
+                assert lead is not None
+                return lead  # nothing to compute: nobody can sit it any more
+            body = describe_general_rule(status.exam, status.eligibility, surface)
+            return f"{lead}\n{body}" if lead else body
+        return describe_status(status, surface, now)
     statuses = await member_status(db, kb, user_id, None, now)
     if not statuses:
         return None
-    return "\n\n".join(describe_status(status, fmt, now) for status in statuses)
+    return "\n\n".join(describe_status(status, surface, now) for status in statuses)
 
 
-def statement_text(statement: AttemptStatement) -> str:
-    """What the member told us, read back, with the offer to log it."""
-    verb = "passed" if statement.result == "pass" else "failed"
-    when = statement.date.isoformat()
+def _when(statement: AttemptStatement) -> str:
+    when = f"{statement.date:%a} {statement.date.day} {statement.date:%b %Y}"
     if statement.time is not None:
         when += f" at {statement.time:%H:%M}"
+    return when
+
+
+def statement_text(statements: tuple[AttemptStatement, ...] | AttemptStatement) -> str:
+    """What the member told us, read back, with the offer to log it."""
+    items = (statements,) if isinstance(statements, AttemptStatement) else statements
+    lines = []
+    for statement in items:
+        verb = "passed" if statement.result == "pass" else "failed"
+        lines.append(f"- you {verb} **{statement.exam_code}** on {_when(statement)}")
+    ask = "Want me to log it?" if len(items) == 1 else f"Want me to log all {len(items)}?"
+    return "It sounds like:\n" + "\n".join(lines) + f"\n{ask} Nothing is stored until you say so."
+
+
+def no_log_text(surface: Surface) -> str:
     return (
-        f"It sounds like you {verb} **{statement.exam_code}** on {when}. Want me to log it? "
-        "Once it's logged, ask me “when can I retake?” for your exact dates."
+        "You haven't logged any attempts yet, so I can't work out your own dates. "
+        f"Log each attempt with {surface.command('log')} (exam, date, pass or fail), then "
+        f"ask again or use {surface.command('eligibility')}."
     )
 
 
-NO_LOG_TEXT = (
-    "You haven't logged any attempts yet, so I can't work out your own dates. "
-    "Log each attempt with `/attempt log` (exam, date, pass or fail), then ask again "
-    "or run `/eligibility`."
-)
+def greeting_text(surface: Surface) -> str:
+    return (
+        "Hi! 👋 I answer questions about Microsoft certification exam policies: passing "
+        "scores, retake waits, attempt limits, refunds, retirements… Try asking "
+        f"“how long do I wait after failing?” or “when can I retake?”. {surface.command('help')} "
+        "lists everything."
+    )
 
-GREETING_TEXT = (
-    "Hi! 👋 I answer questions about Microsoft certification exam policies: passing "
-    "scores, retake waits, attempt limits, refunds, retirements… Try asking "
-    "“how long do I wait after failing?” or “when can I retake?”. `/help` lists everything."
-)
+
+NO_LOG_TEXT = no_log_text(Surface("discord", str, DEFAULT_COMMANDS, str))
+GREETING_TEXT = greeting_text(Surface("discord", str, DEFAULT_COMMANDS, str))
+
+
+async def _preview(
+    db: Database,
+    kb: KnowledgeBase,
+    user_id: int,
+    statements: tuple[AttemptStatement, ...],
+    now: dt.datetime,
+    timezone: str,
+    surface: Surface,
+) -> str:
+    """The eligibility the stated attempts would give, computed without storing them."""
+    zone = load_zone(timezone)
+    texts = []
+    for code in dict.fromkeys(s.exam_code for s in statements):
+        exam = kb.exam(code)
+        stored = await db.attempts.list_for_user(user_id, code)
+        log_ = engine_attempts(stored)
+        for s in statements:
+            if s.exam_code != code:
+                continue
+            try:
+                placed = place_attempt(s.date, s.time, zone, now)
+            except PersonalInputError:
+                continue
+            log_.append(Attempt(placed.taken_at, AttemptResult(s.result)))
+        verdict: Eligibility = evaluate(log_, exam, now, kb.policy)
+        from bot.member_log import ExamStatus
+
+        status = ExamStatus(exam, [], verdict, None, kb.policy)
+        heading = "If you log it" if len(statements) == 1 else "If you log them"
+        texts.append(f"**{heading}:**\n" + describe_status(status, surface, now))
+    return "\n\n".join(texts)
+
+
+async def _what_if_reply(
+    request_code: str | None,
+    day: dt.date | None,
+    moment: dt.time | None,
+    *,
+    question: str,
+    user_id: int,
+    db: Database,
+    kb: KnowledgeBase,
+    now: dt.datetime,
+    timezone: str,
+    surface: Surface,
+) -> ConversationReply:
+    code = request_code
+    if code is None:
+        logged = await db.attempts.exam_codes_for_user(user_id)
+        if len(logged) == 1:
+            code = logged[0]
+    if code is None:
+        return ConversationReply(
+            ReplyKind.WHAT_IF,
+            "Which exam? Ask like “what if I fail AZ-104 on 20 December?” and I'll work it "
+            "out from your own log (nothing is stored).",
+            question,
+        )
+    zone = load_zone(timezone)
+    if day is None:
+        # "What if I fail again?": at the next chance the member has.
+        status = await exam_status(db, kb, user_id, code, now)
+        at = status.eligibility.earliest if status.eligibility.earliest else now
+        at = max(at, now).astimezone(zone)
+        day, moment = at.date(), at.time().replace(second=0, microsecond=0)
+    try:
+        result = await what_if_failure(
+            db, kb, user_id, code, day, moment, now=now, timezone=timezone
+        )
+    except PersonalInputError as exc:
+        return ConversationReply(ReplyKind.INVALID, exc.message, question, exam_code=code)
+    text = describe_what_if(result, surface, now)
+    return ConversationReply(
+        ReplyKind.WHAT_IF, text, question, personal=True, personal_text=text,
+        exam_code=result.exam.code,
+    )  # fmt: skip
 
 
 async def respond(
@@ -139,6 +283,8 @@ async def respond(
     now: dt.datetime,
     timezone: str | None = None,
     time_format: TimeFormat | None = None,
+    surface: Surface | None = None,
+    memory: RecentExams | None = None,
     include_personal: bool = True,
     record_unanswered: bool = True,
     guild_id: int | None = None,
@@ -146,39 +292,116 @@ async def respond(
     """Answer one free-text message from ``user_id``.
 
     - invalid input → :attr:`ReplyKind.INVALID` with a friendly ``text``, nothing stored;
-    - no match → :attr:`ReplyKind.NO_MATCH`, the question recorded as unanswered for
-      the moderators of ``guild_id`` (``None``: a DM or the console, seen by no server);
-    - unsure → :attr:`ReplyKind.SUGGESTIONS` (up to three "did you mean" topics);
-    - otherwise the rendered answer, with related topics and sources.
+    - with ``include_personal`` (a DM, the console): a what-if ("what if I fail on 20
+      Dec?") is answered from the member's own log, labelled hypothetical; stated
+      attempts ("failed AI-103 on 3 Nov and again on 20 Nov") are offered for logging,
+      with the eligibility they would give; "it"/"again" mean the exam of the recent
+      conversation (``memory``), and a personal question naming an exam is about that
+      exam only;
+    - no match → :attr:`ReplyKind.NO_MATCH`, recorded as unanswered for the moderators
+      of ``guild_id`` (``None``: a DM or the console, seen by no server);
+    - unsure → :attr:`ReplyKind.SUGGESTIONS`; otherwise the rendered answer.
 
-    For the personal entry (``my-eligibility``) ``personal_text`` holds the member's own
-    status when ``include_personal`` (times through ``time_format``, Discord timestamps by
-    default). A message stating an attempt ("failed AI-103 yesterday") is parsed into
-    ``statement`` so the front end can offer to log it.
+    Times and command names follow ``surface`` (Discord's by default).
     """
+    surface = surface or _default_surface(time_format)
     kb, matcher = knowledge.kb, knowledge.matcher
     try:
-        answer = answer_question(kb, matcher, text, now)
+        answer = answer_question(kb, matcher, text, now, surface.commands)
     except InvalidQuestionError as exc:
         return ConversationReply(ReplyKind.INVALID, str(exc), question=text[:200])
     question = " ".join(text.split())
     if timezone is None:
         timezone = await db.settings.get_timezone(user_id)
-    statement = parse_attempt_statement(question, now, _zone(timezone))
+    zone = load_zone(timezone)
+    codes = named_codes(question)
+    recent = memory.recall(user_id, now) if memory is not None else None
+    pointing_back = refers_to_context(question)
+    topic = codes[0] if len(codes) == 1 else (recent if not codes and pointing_back else None)
+
+    reply = await _personal_reply(
+        question, answer, codes, topic, recent, pointing_back,
+        user_id=user_id, db=db, kb=kb, now=now, timezone=timezone, zone=zone,
+        surface=surface, include_personal=include_personal,
+    ) if include_personal else None  # fmt: skip
+    if reply is None:
+        reply = await _faq_reply(
+            question, answer, topic,
+            user_id=user_id, db=db, kb=kb, now=now, surface=surface,
+            include_personal=include_personal, record_unanswered=record_unanswered,
+            guild_id=guild_id,
+        )  # fmt: skip
+    if memory is not None and reply.exam_code is not None:
+        memory.remember(user_id, reply.exam_code, now)
+    return reply
+
+
+async def _personal_reply(
+    question: str,
+    answer: Any,
+    codes: list[str],
+    topic: str | None,
+    recent: str | None,
+    pointing_back: bool,
+    *,
+    user_id: int,
+    db: Database,
+    kb: KnowledgeBase,
+    now: dt.datetime,
+    timezone: str,
+    zone: ZoneInfo,
+    surface: Surface,
+    include_personal: bool,
+) -> ConversationReply | None:
+    """What-ifs and stated attempts, which only make sense in private; ``None`` when
+    the message is neither."""
+    request = parse_what_if(question, now, zone)
+    if request is not None:
+        code = request.exam_code or (recent if request.refers_to_context or not codes else None)
+        return await _what_if_reply(
+            code, request.date, request.time,
+            question=question, user_id=user_id, db=db, kb=kb, now=now,
+            timezone=timezone, surface=surface,
+        )  # fmt: skip
+    bad_days = impossible_days(question)
+    context = recent if pointing_back else None
+    statements = tuple(parse_statements(question, now, zone, context=context))
+    if not statements and bad_days and named_codes(question) + ([recent] if recent else []):
+        return ConversationReply(
+            ReplyKind.INVALID,
+            f"{bad_days[0]} isn't a real date, so I didn't log anything: check the day "
+            "and tell me again.",
+            question,
+        )
+    if not statements:
+        return None
+    preview = await _preview(db, kb, user_id, statements, now, timezone, surface)
+    text = statement_text(statements)
+    return ConversationReply(
+        ReplyKind.STATEMENT, text, question, confidence=answer.confidence,
+        personal=True, personal_text=preview or None, statements=statements,
+        exam_code=statements[-1].exam_code,
+    )  # fmt: skip
+
+
+async def _faq_reply(
+    question: str,
+    answer: Any,
+    topic: str | None,
+    *,
+    user_id: int,
+    db: Database,
+    kb: KnowledgeBase,
+    now: dt.datetime,
+    surface: Surface,
+    include_personal: bool,
+    record_unanswered: bool,
+    guild_id: int | None,
+) -> ConversationReply:
     suggestions = topics(
         kb, [s for s in answer.suggestions if s != answer.entry_id], MAX_SUGGESTIONS
     )
-
     if answer.entry is None:
-        if statement is not None:
-            # "failed AI-103 yesterday" is news, not a question: offer to log it.
-            return ConversationReply(
-                ReplyKind.STATEMENT,
-                statement_text(statement),
-                question,
-                confidence=answer.confidence,
-                statement=statement,
-            )
         if suggestions:
             return ConversationReply(
                 ReplyKind.SUGGESTIONS,
@@ -186,36 +409,34 @@ async def respond(
                 question,
                 confidence=answer.confidence,
                 suggestions=suggestions,
-                statement=statement,
+                exam_code=topic,
             )
         if answer.reason == SMALL_TALK:
             # "hi" / "thanks" are not questions the maintainers should write answers for.
             return ConversationReply(
-                ReplyKind.NO_MATCH,
-                GREETING_TEXT,
-                question,
+                ReplyKind.NO_MATCH, greeting_text(surface), question,
                 confidence=answer.confidence,
-            )
+            )  # fmt: skip
         if record_unanswered:
             await db.unanswered.record(question, guild_id)
         return ConversationReply(
             ReplyKind.NO_MATCH,
             "I don't have an answer for that. I only know Microsoft certification exam "
             "policies (retakes, scoring, retirements…); I've noted your question so the "
-            "maintainers can add an answer. Try `/help` to see what I can do.",
+            f"maintainers can add an answer. Try {surface.command('help')} to see what I can do.",
             question,
             confidence=answer.confidence,
-            statement=statement,
+            exam_code=topic,
         )
 
     entry = answer.entry
     personal_text = None
     if entry.personal and include_personal:
         personal_text = await personal_status_text(
-            db, kb, user_id, now, time_format or discord_time
+            db, kb, user_id, now, surface, exam_code=topic
         )
         if personal_text is None:
-            personal_text = NO_LOG_TEXT
+            personal_text = no_log_text(surface)
     return ConversationReply(
         ReplyKind.ANSWER,
         answer.text or "",
@@ -228,12 +449,16 @@ async def respond(
         sources=entry.sources,
         personal=entry.personal,
         personal_text=personal_text,
-        statement=statement,
+        exam_code=topic,
     )
 
 
 async def answer_entry(
-    entry_id: str, *, knowledge: KnowledgeState, now: dt.datetime
+    entry_id: str,
+    *,
+    knowledge: KnowledgeState,
+    now: dt.datetime,
+    commands: Mapping[str, str] | None = None,
 ) -> ConversationReply | None:
     """The reply for one known entry (a related-topic or "did you mean" click)."""
     kb = knowledge.kb
@@ -242,7 +467,7 @@ async def answer_entry(
         return None
     return ConversationReply(
         ReplyKind.ANSWER,
-        render(entry.answer, kb, now),
+        render(entry.answer, kb, now, commands),
         entry.question,
         entry_id=entry.id,
         title=entry.question,

@@ -41,10 +41,12 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.dm import send_dm
-from bot.personal import describe_status, discord_time, exam_status, reminder_due
+from bot.member_log import exam_status, reminder_due
 from bot.rendering import MESSAGE_MAX, truncate
 from bot.storage import Reminder
 from bot.storage.reminders import ClaimState
+from bot.surfaces.discord import DISCORD
+from bot.surfaces.personal import describe_status
 from knowledge.rules import Status
 
 if TYPE_CHECKING:
@@ -176,7 +178,7 @@ class ReminderScheduler:
         status.reminder = None
         content = (
             f"⏰ Your wait is over: you can take **{status.exam.code}** again now.\n\n"
-            + describe_status(status, discord_time, now)
+            + describe_status(status, DISCORD, now)
             + "\n\nTurn these off with `/remind exam:"
             + status.exam.code
             + " enabled:False`."

@@ -45,14 +45,18 @@ __all__ = [
     "AttemptNotAllowedError",
     "AttemptResult",
     "Eligibility",
+    "Explanation",
     "IssueKind",
     "LogIssue",
+    "Part",
     "Status",
     "add_months",
     "evaluate",
     "format_utc",
+    "render_parts",
     "validate_log",
     "what_if",
+    "window_numbers",
 ]
 
 _UTC = dt.UTC
@@ -83,32 +87,57 @@ class Status(StrEnum):
     ELIGIBLE = "eligible"
 
 
-class _Text:
-    """Text written the first time it is read, then kept.
+Part = str | dt.datetime
+"""A piece of an explanation: words, or an instant that each surface shows its own way."""
 
-    Compares, hashes and prints as the text itself, so an :class:`Eligibility` still
-    behaves as a plain value."""
+TimeFormat = Callable[[dt.datetime], str]
 
-    __slots__ = ("_value", "_write")
 
-    def __init__(self, write: Callable[[], str] | str) -> None:
-        if isinstance(write, str):
-            self._value: str | None = write
-            self._write: Callable[[], str] | None = None
+def render_parts(parts: Iterable[Part], fmt: TimeFormat | None = None) -> str:
+    """The parts as text, instants through ``fmt`` (default: ISO-8601 UTC, ``…Z``).
+
+    The engine never formats a date for a surface: Discord shows ``<t:…>`` timestamps,
+    the console the member's local time, the CLI UTC, all from the same parts."""
+    write = fmt or format_utc
+    return "".join(part if isinstance(part, str) else write(part) for part in parts)
+
+
+class Explanation:
+    """An explanation written the first time it is read, then kept, as parts.
+
+    Compares, hashes and prints as its default (UTC) text, so an :class:`Eligibility`
+    still behaves as a plain value."""
+
+    __slots__ = ("_parts", "_text", "_write")
+
+    def __init__(self, write: Callable[[], tuple[Part, ...]] | tuple[Part, ...]) -> None:
+        if isinstance(write, tuple):
+            self._parts: tuple[Part, ...] | None = write
+            self._write: Callable[[], tuple[Part, ...]] | None = None
         else:
-            self._value = None
+            self._parts = None
             self._write = write
+        self._text: str | None = None
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        if self._parts is None:
+            assert self._write is not None
+            self._parts = self._write()
+            self._write = None  # drop what the writer held on to
+        return self._parts
 
     @property
     def value(self) -> str:
-        if self._value is None:
-            assert self._write is not None
-            self._value = self._write()
-            self._write = None  # drop what the writer held on to
-        return self._value
+        if self._text is None:
+            self._text = render_parts(self.parts)
+        return self._text
+
+    def render(self, fmt: TimeFormat | None = None) -> str:
+        return self.value if fmt is None else render_parts(self.parts, fmt)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Text) and self.value == other.value
+        return isinstance(other, Explanation) and self.value == other.value
 
     def __hash__(self) -> int:
         return hash(self.value)
@@ -138,15 +167,20 @@ class Eligibility(NamedTuple):
     window_ends: dt.datetime | None
     retires_at: dt.datetime | None
     rule: str
-    text: _Text
+    text: Explanation
 
     @property
     def explanation(self) -> str:
         """Plain language: the rule applied, the dates, and any reading of the policy."""
         return self.text.value
 
-    def with_explanation(self, explanation: str) -> Eligibility:
-        return self._replace(text=_Text(explanation))
+    def explain(self, fmt: TimeFormat | None = None) -> str:
+        """The explanation with every instant written by ``fmt`` (a surface's own)."""
+        return self.text.render(fmt)
+
+    def with_explanation(self, explanation: str | tuple[Part, ...]) -> Eligibility:
+        parts = (explanation,) if isinstance(explanation, str) else explanation
+        return self._replace(text=Explanation(parts))
 
 
 class IssueKind(StrEnum):
@@ -159,9 +193,18 @@ class IssueKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class LogIssue:
+    """An attempt the policy would not have allowed; ``parts`` hold its dates as instants."""
+
     attempt: Attempt
     kind: IssueKind
-    message: str
+    parts: tuple[Part, ...]
+
+    @property
+    def message(self) -> str:
+        return render_parts(self.parts)
+
+    def render(self, fmt: TimeFormat | None = None) -> str:
+        return render_parts(self.parts, fmt)
 
 
 class AttemptNotAllowedError(ValueError):
@@ -410,11 +453,13 @@ def _decide(state: _Walk, exam: Exam, now: dt.datetime, policy: Policy) -> Eligi
         status = _LIMIT_REACHED if rule == RULE_ATTEMPT_LIMIT else _WAITING
     else:
         status, rule = _ELIGIBLE, state.rule
-    text = _Text(partial(_explain, status, state, exam, policy, window_over))
+    text = Explanation(partial(_explain, status, state, exam, policy, window_over))
     return Eligibility(status, earliest, in_window, w_start, w_ends, retires_at, rule, text)
 
 
-def _explain(status: Status, state: _Walk, exam: Exam, policy: Policy, window_over: bool) -> str:
+def _explain(
+    status: Status, state: _Walk, exam: Exam, policy: Policy, window_over: bool
+) -> tuple[Part, ...]:
     retires_at = exam.retires_at
     code = exam.code
     limit = policy.max_attempts_per_window
@@ -423,18 +468,18 @@ def _explain(status: Status, state: _Walk, exam: Exam, policy: Policy, window_ov
     if status is Status.PASSED:
         assert state.passed_at is not None
         return (
-            f"You passed {code} on {format_utc(state.passed_at)}. A passed exam cannot be "
+            f"You passed {code} on ", state.passed_at, ". A passed exam cannot be "
             "retaken, unless your certification has expired (then you earn it again by "
-            "passing the exam); this tool does not track certification expiry."
-        )
+            "passing the exam); this tool does not track certification expiry.",
+        )  # fmt: skip
 
     successor = f" Its successor is {exam.successor}." if exam.successor else ""
     if status is Status.RETIRED:
         assert retires_at is not None
-        return f"{code} retired on {format_utc(retires_at)}: it can no longer be taken." + successor
+        return (f"{code} retired on ", retires_at, ": it can no longer be taken." + successor)
 
-    retire_note = (
-        f" Note: {code} retires on {format_utc(retires_at)}." if retires_at is not None else ""
+    retire_note: tuple[Part, ...] = (
+        (f" Note: {code} retires on ", retires_at, ".") if retires_at is not None else ()
     )
     earliest = state.earliest
     if earliest is None:
@@ -445,90 +490,91 @@ def _explain(status: Status, state: _Walk, exam: Exam, policy: Policy, window_ov
             f"most {limit} attempts in the {_plural(window_months, 'month')} from your first "
             "attempt."
         )
-        return f"No attempts logged for {code}: you can take it now. {policy_summary}" + retire_note
+        return (
+            f"No attempts logged for {code}: you can take it now. {policy_summary}",
+            *retire_note,
+        )
 
     assert state.window_start is not None and state.window_ends is not None
     why = _wait_reason(state, policy)
     if status is Status.RETIRES_FIRST:
         assert retires_at is not None
         return (
-            f"{why} That would be {format_utc(earliest)}, but {code} retires on "
-            f"{format_utc(retires_at)}, so you cannot take it again.{successor}"
-        )
+            *why, " That would be ", earliest, f", but {code} retires on ", retires_at,
+            f", so you cannot take it again.{successor}",
+        )  # fmt: skip
 
     # Only one of these two can apply: a window that is still open, or one that is over.
-    new_window_note = ""
-    next_window_note = ""
+    new_window_note: tuple[Part, ...] = ()
+    next_window_note: tuple[Part, ...] = ()
     if window_over:
         next_window_note = (
-            f" Your {_span(window_months, 'month')} window (from your first attempt on "
-            f"{format_utc(state.window_start)}) ended on {format_utc(state.window_ends)}, so "
-            f"your next attempt opens a new window and counts as attempt 1 of {limit} (the "
-            "policy doesn't say how the next window is anchored; this is our reading)."
-        )
+            f" Your {_span(window_months, 'month')} window (from your first attempt on ",
+            state.window_start, ") ended on ", state.window_ends, ", so your next attempt "
+            f"opens a new window and counts as attempt 1 of {limit} (the policy doesn't say "
+            "how the next window is anchored; this is our reading).",
+        )  # fmt: skip
     elif state.reopened:
         new_window_note = (
-            f" Your attempt on {format_utc(state.window_start)} came at or after the end of "
-            f"your previous {_span(window_months, 'month')} window, so it opened a new one "
-            "and numbering restarted at 1 (the policy doesn't say how the next window is "
-            "anchored; this is our reading)."
-        )
+            " Your attempt on ", state.window_start, " came at or after the end of your "
+            f"previous {_span(window_months, 'month')} window, so it opened a new one and "
+            "numbering restarted at 1 (the policy doesn't say how the next window is "
+            "anchored; this is our reading).",
+        )  # fmt: skip
 
     if status is not Status.ELIGIBLE:  # waiting or limit reached
         return (
-            f"{why} You can take {code} again from {format_utc(earliest)}."
-            + new_window_note
-            + next_window_note
-            + retire_note
-        )
+            *why, f" You can take {code} again from ", earliest, ".",
+            *new_window_note, *next_window_note, *retire_note,
+        )  # fmt: skip
 
     if window_over:
         count_note = next_window_note
     else:
         count_note = (
             f" It would be attempt {state.number + 1} of {limit} in your window that started "
-            f"on {format_utc(state.window_start)} and ends on {format_utc(state.window_ends)}."
-            + new_window_note
-        )
+            "on ", state.window_start, " and ends on ", state.window_ends, ".",
+            *new_window_note,
+        )  # fmt: skip
     return (
-        f"{why} That wait ended on {format_utc(earliest)}: you can take {code} now."
-        + count_note
-        + retire_note
-    )
+        *why, " That wait ended on ", earliest, f": you can take {code} now.",
+        *count_note, *retire_note,
+    )  # fmt: skip
 
 
-def _wait_reason(state: _Walk, policy: Policy) -> str:
+def _wait_reason(state: _Walk, policy: Policy) -> tuple[Part, ...]:
     assert state.last is not None and state.window_start is not None
     assert state.window_ends is not None and state.earliest is not None
-    last = format_utc(state.last)
+    last = state.last
     number = state.number
     limit = policy.max_attempts_per_window
     if state.rule == RULE_FIRST_WAIT:
         return (
-            f"Your 1st attempt (on {last}) failed: after a failed first attempt you "
-            f"wait {_plural(policy.first_failure_wait_hours, 'hour')}."
-        )
+            "Your 1st attempt (on ", last, ") failed: after a failed first attempt you "
+            f"wait {_plural(policy.first_failure_wait_hours, 'hour')}.",
+        )  # fmt: skip
     if state.rule == RULE_LATER_WAIT:
         return (
-            f"Your {_ordinal(number)} attempt in this window (on {last}) failed: after "
-            f"each failed attempt after the first you wait "
-            f"{_plural(policy.later_failure_wait_days, 'day')}."
-        )
-    text = (
+            f"Your {_ordinal(number)} attempt in this window (on ", last, ") failed: after "
+            "each failed attempt after the first you wait "
+            f"{_plural(policy.later_failure_wait_days, 'day')}.",
+        )  # fmt: skip
+    parts: list[Part] = [
         f"You have used the {limit} attempts allowed in the "
         f"{_span(policy.attempt_window_months, 'month')} window that started with your "
-        f"first attempt on {format_utc(state.window_start)}: you are eligible again "
-        f"{_plural(policy.attempt_window_months, 'month')} after that first attempt"
-    )
+        "first attempt on ", state.window_start, ": you are eligible again "
+        f"{_plural(policy.attempt_window_months, 'month')} after that first attempt",
+    ]  # fmt: skip
     if state.window_ends.day != state.window_start.day:
-        text += " (that date doesn't exist that year, so the last day of the month)"
+        parts.append(" (that date doesn't exist that year, so the last day of the month)")
     if state.carried_from is not None:
-        text += (
+        parts += [
             f"; but your last attempt came before the "
-            f"{_plural(policy.later_failure_wait_days, 'day')} wait after your attempt on "
-            f"{format_utc(state.carried_from)} was over, so that wait still applies"
-        )
-    return text + "."
+            f"{_plural(policy.later_failure_wait_days, 'day')} wait after your attempt on ",
+            state.carried_from, " was over, so that wait still applies",
+        ]  # fmt: skip
+    parts.append(".")
+    return tuple(parts)
 
 
 # --------------------------------------------------------------------------- what_if
@@ -563,7 +609,7 @@ def what_if(
         )
     times.append(fail_utc)
     after = _decide(_walk(times, passed_at, policy), exam, max(now, fail_utc), policy)
-    return after.with_explanation(f"If you fail on {format_utc(fail_utc)}: {after.explanation}")
+    return after.with_explanation(("If you fail on ", fail_utc, ": ", *after.text.parts))
 
 
 # --------------------------------------------------------------------------- validate_log
@@ -597,13 +643,12 @@ def validate_log(
     previous: dt.datetime | None = None
 
     for taken, passed, attempt in raw:
-        when = format_utc(taken)
         if previous == taken:
             issues.append(
                 LogIssue(
                     attempt,
                     IssueKind.TOO_SOON,
-                    f"Two attempts are logged at {when}; they count as one sitting.",
+                    ("Two attempts are logged at ", taken, "; they count as one sitting."),
                 )
             )
             if passed and passed_at is None:
@@ -613,14 +658,16 @@ def validate_log(
 
         if taken > now:
             issues.append(
-                LogIssue(attempt, IssueKind.IN_FUTURE, f"The attempt on {when} is in the future.")
+                LogIssue(
+                    attempt, IssueKind.IN_FUTURE, ("The attempt on ", taken, " is in the future.")
+                )
             )
         if retires_at is not None and taken >= retires_at:
             issues.append(
                 LogIssue(
                     attempt,
                     IssueKind.AFTER_RETIREMENT,
-                    f"The attempt on {when} is after {code} retired ({format_utc(retires_at)}).",
+                    ("The attempt on ", taken, f" is after {code} retired (", retires_at, ")."),
                 )
             )
         if passed_at is not None:
@@ -628,8 +675,10 @@ def validate_log(
                 LogIssue(
                     attempt,
                     IssueKind.AFTER_PASS,
-                    f"The attempt on {when} comes after you passed on {format_utc(passed_at)}; "
-                    "a passed exam cannot be retaken unless the certification has expired.",
+                    (
+                        "The attempt on ", taken, " comes after you passed on ", passed_at,
+                        "; a passed exam cannot be retaken unless the certification has expired.",
+                    ),
                 )
             )
 
@@ -644,10 +693,11 @@ def validate_log(
                 LogIssue(
                     attempt,
                     IssueKind.OVER_LIMIT,
-                    f"The attempt on {when} is attempt {number} in the "
-                    f"{_span(months, 'month')} window that started on "
-                    f"{format_utc(window_start)}; at most {limit} are allowed, the next one "
-                    f"from {format_utc(window_ends)}.",
+                    (
+                        "The attempt on ", taken, f" is attempt {number} in the "
+                        f"{_span(months, 'month')} window that started on ", window_start,
+                        f"; at most {limit} are allowed, the next one from ", window_ends, ".",
+                    ),
                 )
             )
         elif earliest is not None and taken < earliest and passed_at is None:
@@ -655,8 +705,10 @@ def validate_log(
                 LogIssue(
                     attempt,
                     IssueKind.TOO_SOON,
-                    f"The attempt on {when} is too soon: after the previous failed attempt "
-                    f"the earliest allowed was {format_utc(earliest)}.",
+                    (
+                        "The attempt on ", taken, " is too soon: after the previous failed "
+                        "attempt the earliest allowed was ", earliest, ".",
+                    ),
                 )
             )
 
@@ -666,3 +718,30 @@ def validate_log(
         else:
             earliest = _next_allowed(taken, number, window_ends, policy)[0]
     return issues
+
+
+# --------------------------------------------------------------------------- numbering
+
+
+def window_numbers(taken: Iterable[dt.datetime], policy: Policy) -> list[tuple[int, int]]:
+    """For each instant of a log, in the order given: (window, attempt number in it).
+
+    Windows are counted from 1 and follow :func:`evaluate`'s reading (the first attempt
+    at or after a window's end opens the next). This is how a member counts ("my 2nd
+    attempt at AZ-104"), unlike a database id; the same instant twice is one sitting."""
+    moments = [_require_aware(moment, "attempt taken_at") for moment in taken]
+    order = sorted(range(len(moments)), key=moments.__getitem__)
+    numbers: list[tuple[int, int]] = [(0, 0)] * len(moments)
+    window, number = 0, 0
+    window_ends: dt.datetime | None = None
+    previous: dt.datetime | None = None
+    for index in order:
+        moment = moments[index]
+        if window_ends is None or moment >= window_ends:
+            window, number = window + 1, 1
+            window_ends = add_months(moment, policy.attempt_window_months)
+        elif moment != previous:
+            number += 1
+        previous = moment
+        numbers[index] = (window, number)
+    return numbers

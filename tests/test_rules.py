@@ -705,3 +705,20 @@ def test_a_fifth_attempt_taken_too_soon_should_not_undercut_the_pending_wait():
     assert "that wait still applies" in result.explanation
     kinds = [issue.kind for issue in validate_log(log, EXAM, result.earliest, POLICY)]
     assert kinds == [IssueKind.TOO_SOON]
+
+
+def test_the_explanation_is_structured_so_each_surface_writes_its_own_dates():
+    """Parts hold instants, not text: a surface renders them without parsing prose."""
+    from knowledge.loader import load_knowledge
+    from knowledge.rules import render_parts
+
+    kb = load_knowledge()
+    taken = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
+    verdict = evaluate([Attempt(taken, AttemptResult.FAIL)], kb.exam("AI-103"),
+                       taken + dt.timedelta(hours=1), kb.policy)  # fmt: skip
+    instants = [p for p in verdict.text.parts if isinstance(p, dt.datetime)]
+    assert taken in instants and verdict.earliest in instants
+    assert verdict.explanation == render_parts(verdict.text.parts)  # default: ISO UTC
+    assert "2026-11-26T10:00:00Z" in verdict.explanation
+    local = verdict.explain(lambda moment: f"<{moment:%d %b %H:%M}>")
+    assert "<26 Nov 10:00>" in local and "2026-11-26T10:00:00Z" not in local

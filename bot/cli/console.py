@@ -18,11 +18,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import functools
 import re
 import sys
-import zoneinfo
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -32,8 +30,12 @@ from bot.cli._instants import RANGE, parse_instant, shown, within_margins
 
 if TYPE_CHECKING:
     from bot.conversation import ConversationReply, Topic
+    from bot.conversation_memory import RecentExams
     from bot.knowledge_state import KnowledgeState
+    from bot.member_log import LoggedAttempt
     from bot.storage import Database
+    from bot.surfaces import Surface
+    from knowledge.statements import AttemptStatement
 
 EXIT_FAILURE = 1
 DEFAULT_DATABASE = Path("data/console.db")
@@ -41,13 +43,26 @@ DEFAULT_USER_ID = 1
 QUIT_WORDS = frozenset({"quit", "exit", "q", ":q"})
 
 COMMANDS_HELP = """\
-Ask any question about Microsoft exam policies, or use one of these commands:
-  log CODE pass|fail YYYY-MM-DD [HH:MM] [SCORE]   log an attempt (e.g. log AI-103 fail 2026-11-20)
+Ask any question about Microsoft exam policies in your own words, or type a command:
+  log CODE pass|fail YYYY-MM-DD [HH:MM] [SCORE]   log an attempt (log AI-103 fail 2026-11-20)
+  list                                            your attempts, numbered, with their ids
+  edit ID [date YYYY-MM-DD] [time HH:MM] [pass|fail] [score N]
+                                                  correct an attempt in place
+  delete ID                                       remove an attempt
+  merge KEEP DROP                                 two entries for one sitting: keep one
   eligibility [CODE]                              when you can take your exams again
+  remind CODE on|off                              a reminder when your wait ends
   timezone NAME                                   your time zone (e.g. Europe/Paris)
+  export [FILE]                                   everything stored about you, as JSON
+  forget                                          erase everything stored about you
+  yes                                             accept what I just offered
   1, 2, 3 …                                       open a numbered topic from the last answer
   help                                            this text
   quit                                            leave (or Ctrl-D)"""
+REMINDER_NOTE = (
+    "Reminders are sent as Discord DMs by the bot (make run), from this same database; "
+    "the console itself sends nothing."
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -90,33 +105,21 @@ def policy_reach(knowledge: KnowledgeState) -> dt.timedelta:
     return max(window, policy.first_failure_wait, policy.later_failure_wait)
 
 
-@functools.cache
-def _known_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
 def is_timezone(name: str) -> bool:
-    """Whether ``name`` is an IANA zone that loads. ``zoneinfo`` itself raises
-    ``IsADirectoryError`` for a region alone ("America") and ``ValueError`` for
-    "Asia/"; both are simply ``False`` here."""
-    if name not in _known_zones():
-        return False
+    """Whether ``name`` is an IANA zone, spelt canonically ("America" alone, "Asia/" and
+    "posixrules" are not)."""
+    from knowledge.zones import InvalidTimezoneError, resolve_timezone
+
     try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return resolve_timezone(name) == name
+    except InvalidTimezoneError:
         return False
-    return True
-
-
-def plain(markdown: str) -> str:
-    """Markdown as plain terminal text: emphasis and code marks removed, links spelled out."""
-    text = re.sub(r"\[([^\]]+)\]\((\S+)\)", r"\1 <\2>", markdown)
-    return text.replace("**", "").replace("__", "").replace("`", "")
 
 
 @dataclass
 class ConsoleSession:
-    """One member's conversation: their numbered topics carry over between lines."""
+    """One member's conversation: numbered topics, the exam being discussed and any
+    pending offer ("log these?", "erase everything?") carry over between lines."""
 
     db: Database
     knowledge: KnowledgeState
@@ -125,10 +128,28 @@ class ConsoleSession:
     out: TextIO
     timezone: str = "UTC"
     topics: list[Topic] = field(default_factory=list)
+    memory: RecentExams = field(default_factory=lambda: _recent_exams())
+    offered: tuple[AttemptStatement, ...] = ()
+    forget_pending: bool = False
+
+    @property
+    def surface(self) -> Surface:
+        from bot.surfaces.console import console_surface
+
+        return console_surface(self.timezone)
 
     def write(self, text: str = "") -> None:
         self.out.write(text + "\n")
         self.out.flush()
+
+    def show_markdown(self, markdown: str) -> None:
+        from bot.surfaces.console import render_markdown, terminal_width, wants_colour
+
+        self.write(
+            render_markdown(
+                markdown, width=terminal_width(self.out), colour=wants_colour(self.out)
+            )
+        )
 
     async def handle(self, line: str) -> bool:
         """Handle one line; ``False`` means quit."""
@@ -153,19 +174,34 @@ class ConsoleSession:
         if not text:
             return True
         word, _, rest = text.partition(" ")
-        command = word.casefold()
+        command, args = word.casefold(), rest.split()
         if command in QUIT_WORDS:
             return False
+        forget_pending, self.forget_pending = self.forget_pending, False
+        handlers: dict[str, Callable[[], Awaitable[None]]] = {
+            "log": lambda: self._log(args),
+            "list": self._list,
+            "edit": lambda: self._edit(args),
+            "delete": lambda: self._delete(args),
+            "merge": lambda: self._merge(args),
+            "eligibility": lambda: self._eligibility(rest.strip() or None),
+            "remind": lambda: self._remind(args),
+            "timezone": lambda: self._set_timezone(rest.strip()),
+            "export": lambda: self._export(rest.strip() or None),
+            "forget": self._ask_to_forget,
+            "exam": lambda: self._exam(rest.strip()),
+        }
+        takes_args = {"log", "edit", "delete", "merge", "remind", "timezone", "exam"}
         if command == "help" and not rest:
             self.write(COMMANDS_HELP)
+        elif command in {"yes", "y"} and not rest and (forget_pending or self.offered):
+            await (self._forget() if forget_pending else self._log_offered())
         elif text.isdigit() and self.topics:
             await self._open_topic(int(text))
-        elif command == "log" and rest:
-            await self._log(rest.split())
-        elif command == "eligibility" and len(rest.split()) <= 1:
-            await self._eligibility(rest.strip() or None)
-        elif command == "timezone" and len(rest.split()) == 1:
-            await self._set_timezone(rest.strip())
+        elif command in handlers and (bool(args) or command not in takes_args):
+            await handlers[command]()
+        elif forget_pending:
+            self.write("Nothing was erased.")
         else:
             await self._ask(text)
         self.write()
@@ -173,7 +209,6 @@ class ConsoleSession:
 
     async def _ask(self, text: str) -> None:
         from bot.conversation import respond
-        from bot.personal import local_time
 
         reply = await respond(
             text,
@@ -182,30 +217,39 @@ class ConsoleSession:
             knowledge=self.knowledge,
             now=self.clock(),
             timezone=self.timezone,
-            time_format=local_time(self.timezone),
+            surface=self.surface,
+            memory=self.memory,
         )
         self.show(reply)
 
     def show(self, reply: ConversationReply) -> None:
         from bot.conversation import ReplyKind
-        from bot.rendering import plain_sources
+        from bot.surfaces.console import source_lines
 
+        self.offered = reply.statements
         if reply.kind is ReplyKind.INVALID:
             self.write(reply.text)
             return
         if reply.kind is ReplyKind.ANSWER:
             if reply.personal and reply.personal_text:
                 self.write("== Your retake eligibility ==")
-                self.write(plain(self._console_wording(reply.personal_text)))
+                self.show_markdown(reply.personal_text)
             else:
                 self.write(f"== {reply.title} ==")
-                self.write(plain(reply.text))
+                self.show_markdown(reply.text)
             if reply.sources:
                 self.write("\nSources:")
-                for line in plain_sources(reply.sources):
-                    self.write(f"  - {line}")
+                for line in source_lines(reply.sources):
+                    self.write(f"  {line}")
+        elif reply.kind is ReplyKind.STATEMENT:
+            self.show_markdown(
+                re.sub(r"Want me to log (it|all \d+)\?", r"Type yes to log \1.", reply.text)
+            )
+            if reply.personal_text:
+                self.write()
+                self.show_markdown(reply.personal_text)
         else:
-            self.write(plain(reply.text))
+            self.show_markdown(reply.text)
         offered = list(reply.suggestions) or list(reply.related)
         self.topics = offered
         if offered:
@@ -214,38 +258,20 @@ class ConsoleSession:
             for number, topic in enumerate(offered, 1):
                 self.write(f"  {number}. {topic.question}")
             self.write("(type a number to open one)")
-        if reply.statement is not None:
-            statement = reply.statement
-            when = statement.date.isoformat()
-            if statement.time is not None:
-                when += f" {statement.time:%H:%M}"
-            self.write(
-                f"\nIt sounds like you took {statement.exam_code} ({statement.result}, {when}). "
-                f"To log it, type: log {statement.exam_code} {statement.result} {when}"
-            )
-
-    @staticmethod
-    def _console_wording(text: str) -> str:
-        from bot.conversation import NO_LOG_TEXT
-
-        if text != NO_LOG_TEXT:
-            return text
-        return (
-            "You haven't logged any attempts yet, so I can't work out your own dates. "
-            "Log each attempt with, for example: log AI-103 fail 2026-11-20 "
-            "(then ask again, or type: eligibility)."
-        )
 
     async def _open_topic(self, number: int) -> None:
-        from bot.conversation import answer_entry, personal_status_text
-        from bot.personal import local_time
+        from bot.conversation import answer_entry, no_log_text, personal_status_text
 
         if not 1 <= number <= len(self.topics):
             self.write(f"Pick a number between 1 and {len(self.topics)}.")
             return
         now = self.clock()
+        surface = self.surface
         reply = await answer_entry(
-            self.topics[number - 1].entry_id, knowledge=self.knowledge, now=now
+            self.topics[number - 1].entry_id,
+            knowledge=self.knowledge,
+            now=now,
+            commands=surface.commands,
         )
         if reply is None:
             self.write("That topic isn't in the knowledge base any more.")
@@ -254,13 +280,13 @@ class ConsoleSession:
             from dataclasses import replace
 
             text = await personal_status_text(
-                self.db, self.knowledge.kb, self.user_id, now, local_time(self.timezone)
+                self.db, self.knowledge.kb, self.user_id, now, surface
             )
-            reply = replace(reply, personal_text=text)
+            reply = replace(reply, personal_text=text or no_log_text(surface))
         self.show(reply)
 
     async def _log(self, parts: list[str]) -> None:
-        from bot.personal import PersonalInputError, describe_logged, local_time, log_attempt
+        from bot.member_log import PersonalInputError, log_attempt
 
         usage = (
             "Usage: log CODE pass|fail YYYY-MM-DD [HH:MM] [SCORE], e.g. log AI-103 fail 2026-11-20"
@@ -272,7 +298,7 @@ class ConsoleSession:
         time = next((p for p in extra if ":" in p), None)
         score_text = next((p for p in extra if ":" not in p), None)
         if score_text is not None and not score_text.isdigit():
-            self.write(f"'{score_text}' is not a score. {usage}")
+            self.write(f"'{shown(score_text)}' is not a score. {usage}")
             return
         now = self.clock()
         try:
@@ -291,10 +317,129 @@ class ConsoleSession:
         except PersonalInputError as exc:
             self.write(exc.message)
             return
-        self.write(plain(describe_logged(logged, local_time(self.timezone), now)))
+        self.memory.remember(self.user_id, logged.exam.code, now)
+        self._show_logged([logged], now)
+
+    def _show_logged(self, logged: list[LoggedAttempt], now: dt.datetime) -> None:
+        from bot.surfaces.personal import describe_logged
+
+        for item in logged:
+            text = describe_logged(item, self.surface, now)
+            text = text.replace("set it (Set the time)", f"type: edit {item.attempt.id} time HH:MM")
+            self.show_markdown(text)
+            for other in item.same_day:
+                self.write(f"To merge them, type: merge {item.attempt.id} {other.id}")
+
+    async def _log_offered(self) -> None:
+        from bot.member_log import PersonalInputError, log_many
+        from knowledge.attempt_input import validate_attempt_input
+
+        offered, self.offered = self.offered, ()
+        now, kb = self.clock(), self.knowledge.kb
+        try:
+            checked = [
+                validate_attempt_input(
+                    kb,
+                    exam=s.exam_code,
+                    date=s.date.isoformat(),
+                    result=s.result,
+                    time=None if s.time is None else f"{s.time:%H:%M}",
+                    score=None,
+                )
+                for s in offered
+            ]
+            logged = await log_many(
+                self.db, kb, self.user_id, checked, now=now, timezone=self.timezone
+            )
+        except PersonalInputError as exc:
+            self.write(exc.message)
+            return
+        self._show_logged(logged, now)
+
+    async def _list(self) -> None:
+        from bot.member_log import numbered_attempts
+        from bot.surfaces.personal import describe_attempts
+
+        attempts = await self.db.attempts.list_for_user(self.user_id)
+        numbers = numbered_attempts(attempts, self.knowledge.kb.policy)
+        self.show_markdown(describe_attempts(attempts, numbers, self.surface))
+
+    async def _edit(self, args: list[str]) -> None:
+        from bot.member_log import PersonalInputError, edit_attempt
+
+        usage = "Usage: edit ID [date YYYY-MM-DD] [time HH:MM] [pass|fail] [score N]"
+        if not args or not args[0].isdigit():
+            self.write(usage)
+            return
+        changes: dict[str, str | int] = {}
+        rest = args[1:]
+        while rest:
+            key = rest.pop(0).casefold()
+            if key in {"pass", "fail", "passed", "failed"}:
+                changes["result"] = key
+            elif key in {"date", "time", "score"} and rest:
+                value = rest.pop(0)
+                if key == "score":
+                    if not value.isdigit():
+                        self.write(f"'{shown(value)}' is not a score. {usage}")
+                        return
+                    changes[key] = int(value)
+                else:
+                    changes[key] = value
+            else:
+                self.write(usage)
+                return
+        if not changes:
+            self.write(usage)
+            return
+        now = self.clock()
+        try:
+            logged = await edit_attempt(
+                self.db, self.knowledge.kb, self.user_id, int(args[0]), now=now,
+                timezone=self.timezone, **changes,  # type: ignore[arg-type]
+            )  # fmt: skip
+        except PersonalInputError as exc:
+            self.write(f"{exc.message} Nothing was changed.")
+            return
+        self._show_logged([logged], now)
+
+    async def _delete(self, args: list[str]) -> None:
+        from bot.member_log import delete_attempt
+
+        if len(args) != 1 or not args[0].isdigit():
+            self.write("Usage: delete ID (the id shown by list)")
+            return
+        deleted = await delete_attempt(
+            self.db, self.knowledge.kb, self.user_id, int(args[0]), self.clock()
+        )
+        if deleted is None:
+            self.write(f"Attempt id {args[0]} isn't one of your attempts (see: list).")
+            return
+        fmt = self.surface.time
+        self.write(
+            f"Deleted your {deleted.exam_code} {deleted.result} attempt of "
+            f"{fmt(deleted.taken_at)} (id {deleted.id}). Your eligibility was recomputed."
+        )
+
+    async def _merge(self, args: list[str]) -> None:
+        from bot.member_log import PersonalInputError, merge_attempts
+
+        if len(args) != 2 or not all(a.isdigit() for a in args):
+            self.write("Usage: merge KEEP DROP (two ids shown by list)")
+            return
+        try:
+            kept = await merge_attempts(
+                self.db, self.knowledge.kb, self.user_id, int(args[0]), int(args[1]),
+                self.clock(), timezone=self.timezone,
+            )  # fmt: skip
+        except PersonalInputError as exc:
+            self.write(f"{exc.message} Nothing was changed.")
+            return
+        self.write(f"Merged: kept id {kept.id}, removed id {args[1]}.")
 
     async def _eligibility(self, code: str | None) -> None:
-        from bot.personal import PersonalInputError, describe_status, local_time, member_status
+        from bot.member_log import PersonalInputError, member_status
+        from bot.surfaces.personal import describe_status
 
         now = self.clock()
         try:
@@ -308,21 +453,111 @@ class ConsoleSession:
                 "log AI-103 fail 2026-11-20"
             )
             return
-        fmt = local_time(self.timezone)
-        self.write("\n\n".join(plain(describe_status(s, fmt, now)) for s in statuses))
+        self.show_markdown("\n\n".join(describe_status(s, self.surface, now) for s in statuses))
 
-    async def _set_timezone(self, name: str) -> None:
-        unknown = f"Unknown time zone '{shown(name)}': use an IANA name like Europe/Paris."
-        if not is_timezone(name):
-            self.write(unknown)
+    async def _remind(self, args: list[str]) -> None:
+        from bot.member_log import (
+            PersonalInputError,
+            canonical_code,
+            disable_reminder,
+            enable_reminder,
+        )
+        from bot.surfaces.personal import describe_reminder
+
+        if len(args) != 2 or args[1].casefold() not in {"on", "off"}:
+            self.write("Usage: remind CODE on|off")
             return
         try:
-            await self.db.settings.set_timezone(self.user_id, name)
+            code = canonical_code(args[0])
+        except PersonalInputError as exc:
+            self.write(exc.message)
+            return
+        if args[1].casefold() == "off":
+            was_on = await disable_reminder(self.db, self.user_id, code)
+            self.write("Reminder turned off." if was_on else f"You had no reminder on for {code}.")
+            return
+        now = self.clock()
+        outcome = await enable_reminder(self.db, self.knowledge.kb, self.user_id, code, now)
+        text = describe_reminder(outcome, self.surface).replace("DM you", "remind you")
+        if outcome.reminder is not None:
+            text += f" Due {self.surface.time(outcome.reminder.due_at)}. {REMINDER_NOTE}"
+        self.show_markdown(text)
+
+    async def _export(self, target: str | None) -> None:
+        import json
+
+        document = await self.db.export_user(self.user_id)
+        text = json.dumps(document, indent=2, ensure_ascii=False)
+        if target is None:
+            self.write(text)
+            return
+        try:
+            Path(target).write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            self.write(f"Couldn't write {shown(target)}: {exc.strerror or exc}. Nothing was saved.")
+            return
+        self.write(f"Saved everything stored about you to {shown(target)}.")
+
+    async def _exam(self, code_text: str) -> None:
+        from bot.surfaces.catalog import exam_card
+        from knowledge.codes import InvalidExamCodeError, normalize_exam_code
+
+        try:
+            code = normalize_exam_code(code_text)
+        except InvalidExamCodeError as exc:
+            self.write(str(exc))
+            return
+        exam = self.knowledge.kb.exams.get(code)
+        if exam is None:
+            self.write(
+                f"{code} isn't in my catalog: check its page on Microsoft Learn. The general "
+                "retake policy applies to role-based, specialty and Fundamentals exams."
+            )
+            return
+        card = exam_card(exam, self.knowledge.kb, self.clock())
+        lines = [f"== {card.title} =="] + [f"**{name}:** {value}" for name, value, _ in card.fields]
+        self.show_markdown("\n".join(lines))
+        from bot.surfaces.console import source_lines
+
+        if exam.sources:
+            self.write("\nSources:")
+            for line in source_lines(exam.sources):
+                self.write(f"  {line}")
+
+    async def _ask_to_forget(self) -> None:
+        self.forget_pending = True
+        self.show_markdown(
+            "This erases every attempt, setting and reminder stored about you, for good. "
+            "Type yes to erase them; anything else keeps them."
+        )
+
+    async def _forget(self) -> None:
+        counts = await self.db.forget_user(self.user_id)
+        self.memory.forget(self.user_id)
+        self.offered = ()
+        total = sum(counts.values())
+        self.write(f"Done: everything stored about you is erased ({total} records).")
+
+    async def _set_timezone(self, name: str) -> None:
+        from knowledge.zones import InvalidTimezoneError, resolve_timezone
+
+        try:
+            canonical = resolve_timezone(name)
+            await self.db.settings.set_timezone(self.user_id, canonical)
+        except InvalidTimezoneError as exc:
+            self.write(exc.message)
+            return
         except ValueError:
-            self.write(unknown)
+            self.write(f"Unknown time zone '{shown(name)}': use an IANA name like Europe/Paris.")
             return
         self.timezone = await self.db.settings.get_timezone(self.user_id)
         self.write(f"Time zone set to {self.timezone}.")
+
+
+def _recent_exams() -> RecentExams:
+    from bot.conversation_memory import RecentExams
+
+    return RecentExams()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,21 +12,27 @@ from discord.ext import commands
 from bot.client import ExamBot
 from bot.cogs.catalog import MAX_CHOICES, exam_choices
 from bot.errors import UserFacingError
-from bot.personal import (
-    SCORE_MAX,
-    SCORE_MIN,
+from bot.member_log import (
     PersonalInputError,
     delete_attempt,
-    describe_logged,
-    discord_time,
-    log_attempt,
-    validate_attempt_input,
+    edit_attempt,
+    log_checked,
+    numbered_attempts,
 )
 from bot.rendering import MESSAGE_MAX, truncate
 from bot.scheduler import wake_reminders
-from bot.views.attempt_log import LogAttemptButton
+from bot.surfaces.discord import DISCORD
+from bot.surfaces.personal import describe_attempts, describe_logged, ordinal
+from bot.views.attempt_edit import DYNAMIC_ITEMS as EDIT_ITEMS
+from bot.views.attempt_edit import logged_view
+from bot.views.attempt_log import LogAllButton, LogAttemptButton
+from knowledge.attempt_input import validate_attempt_input
 from knowledge.codes import try_normalize_exam_code
 from knowledge.models import KnowledgeBase
+
+# Scores as Discord validates them; the policy's own bounds are checked again in code.
+SCORE_MIN = 1
+SCORE_MAX = 1000
 
 log = logging.getLogger(__name__)
 
@@ -86,30 +92,24 @@ class AttemptsCog(commands.Cog, name="Attempts"):
         kb = self.bot.knowledge.kb
         try:
             # Everything checkable without the database, before spending the response.
-            validate_attempt_input(kb, exam=exam, date=date, result=result, time=time, score=score)
+            checked = validate_attempt_input(
+                kb, exam=exam, date=date, result=result, time=time, score=score
+            )
         except PersonalInputError as exc:
             raise UserFacingError(f"❌ {exc.message} Nothing was logged.") from exc
         await interaction.response.defer(ephemeral=True, thinking=True)
         now = self.bot.now()
         try:
-            logged = await log_attempt(
-                self.bot.db,
-                kb,
-                interaction.user.id,
-                exam=exam,
-                date=date,
-                result=result,
-                time=time,
-                score=score,
-                now=now,
-            )
+            logged = await log_checked(self.bot.db, kb, interaction.user.id, checked, now=now)
         except PersonalInputError as exc:
             raise UserFacingError(f"❌ {exc.message} Nothing was logged.") from exc
         if logged.reminder is not None:
             wake_reminders(self.bot)
+        view = logged_view(logged)
         await interaction.edit_original_response(
-            content=truncate(describe_logged(logged, discord_time, now), MESSAGE_MAX),
+            content=truncate(describe_logged(logged, DISCORD, now), MESSAGE_MAX),
             allowed_mentions=NONE,
+            view=view,
         )
 
     @log_command.autocomplete("exam")
@@ -123,28 +123,67 @@ class AttemptsCog(commands.Cog, name="Attempts"):
         """List the exam attempts you logged."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         attempts = await self.bot.db.attempts.list_for_user(interaction.user.id)
-        if not attempts:
-            content = "You haven't logged any attempts yet. Add one with `/attempt log`."
-        else:
-            lines = [f"**Your attempts** ({len(attempts)}):"]
-            for a in attempts:
-                score = f", score {a.score}" if a.score is not None else ""
-                assumed = "" if a.time_given else " (time assumed)"
-                lines.append(
-                    f"`#{a.id}` **{a.exam_code}** — {a.result}{score} — "
-                    f"{discord.utils.format_dt(a.taken_at, 'F')}{assumed}"
-                )
-            content = "\n".join(lines)
-            if len(content) > MESSAGE_MAX:
-                # Newest matter most when the log is long: keep the tail.
-                kept = lines[1:]
-                while kept and len("\n".join([lines[0], "…", *kept])) > MESSAGE_MAX:
-                    kept.pop(0)
-                content = "\n".join([lines[0], "…", *kept])
+        numbers = numbered_attempts(attempts, self.bot.knowledge.kb.policy)
+        content = describe_attempts(attempts, numbers, DISCORD)
+        if len(content) > MESSAGE_MAX:
+            # Newest matter most when the log is long: keep the tail.
+            kept = list(attempts)
+            while kept and len(describe_attempts(kept, numbers, DISCORD)) > MESSAGE_MAX - 40:
+                kept.pop(0)
+            content = (
+                f"… {len(attempts) - len(kept)} older attempts not shown.\n"
+                + describe_attempts(kept, numbers, DISCORD)
+            )
         await interaction.edit_original_response(content=content, allowed_mentions=NONE)
 
+    @attempt.command(name="edit")
+    @app_commands.describe(
+        attempt="The attempt to correct (its id from /attempt list)",
+        date="The right day, YYYY-MM-DD, in your time zone",
+        time="The right start time HH:MM (24 h), in your time zone",
+        result="pass or fail",
+        score="Your scaled score, 1-1000",
+    )
+    async def edit_command(
+        self,
+        interaction: discord.Interaction,
+        attempt: int,
+        date: str | None = None,
+        time: str | None = None,
+        result: Literal["pass", "fail"] | None = None,
+        score: app_commands.Range[int, SCORE_MIN, SCORE_MAX] | None = None,
+    ) -> None:
+        """Correct one of your logged attempts in place (no need to log it again)."""
+        if date is None and time is None and result is None and score is None:
+            raise UserFacingError(
+                "❌ Tell me what to change: `date`, `time`, `result` or `score`. Nothing was "
+                "changed."
+            )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        now = self.bot.now()
+        try:
+            logged = await edit_attempt(
+                self.bot.db, self.bot.knowledge.kb, interaction.user.id, attempt,
+                date=date, time=time, result=result, score=score, now=now,
+            )  # fmt: skip
+        except PersonalInputError as exc:
+            raise UserFacingError(f"❌ {exc.message} Nothing was changed.") from exc
+        wake_reminders(self.bot)
+        view = logged_view(logged)
+        await interaction.edit_original_response(
+            content=truncate(describe_logged(logged, DISCORD, now), MESSAGE_MAX),
+            allowed_mentions=NONE,
+            view=view,
+        )
+
+    @edit_command.autocomplete("attempt")
+    async def edit_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await self._own_attempt_choices(interaction, current)
+
     @attempt.command(name="delete")
-    @app_commands.describe(attempt="The attempt to delete (its #id from /attempt list)")
+    @app_commands.describe(attempt="The attempt to delete (its id from /attempt list)")
     async def delete_command(self, interaction: discord.Interaction, attempt: int) -> None:
         """Delete one of your logged attempts."""
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -154,13 +193,13 @@ class AttemptsCog(commands.Cog, name="Attempts"):
         )
         if deleted is None:
             raise UserFacingError(
-                f"❌ Attempt #{attempt} not found among your attempts. See `/attempt list`."
+                f"❌ Attempt id {attempt} isn't one of your attempts. See `/attempt list`."
             )
         wake_reminders(self.bot)
         await interaction.edit_original_response(
             content=(
-                f"🗑️ Deleted attempt #{deleted.id}: **{deleted.exam_code}** {deleted.result} "
-                f"on {discord.utils.format_dt(deleted.taken_at, 'F')}. "
+                f"🗑️ Deleted your **{deleted.exam_code}** {deleted.result} attempt of "
+                f"{discord.utils.format_dt(deleted.taken_at, 'F')} (id {deleted.id}). "
                 "Your eligibility and reminder were recomputed (`/eligibility`)."
             ),
             allowed_mentions=NONE,
@@ -170,12 +209,22 @@ class AttemptsCog(commands.Cog, name="Attempts"):
     async def delete_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
-        """The member's own attempts, newest first; filtered by id, code or date text."""
+        return await self._own_attempt_choices(interaction, current)
+
+    async def _own_attempt_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        """The member's own attempts, newest first, as they count them ("2nd AZ-104"),
+        filtered by id, code or date text; the value is the stable id."""
         attempts = await self.bot.db.attempts.list_for_user(interaction.user.id)
+        numbers = numbered_attempts(attempts, self.bot.knowledge.kb.policy)
         needle = current.strip().lstrip("#").casefold().replace("-", "")
         choices = []
         for a in reversed(attempts):
-            label = f"#{a.id} {a.exam_code} {a.result} {a.taken_at:%Y-%m-%d %H:%M} UTC"
+            nth = ordinal(numbers[a.id][1])
+            label = (
+                f"{nth} {a.exam_code} {a.result} {a.taken_at:%Y-%m-%d %H:%M} UTC (id {a.id})"
+            )
             haystack = label.casefold().replace("-", "")
             if needle and needle not in haystack:
                 continue
@@ -186,9 +235,9 @@ class AttemptsCog(commands.Cog, name="Attempts"):
 
 
 async def setup(bot: ExamBot) -> None:
-    bot.add_dynamic_items(LogAttemptButton)
+    bot.add_dynamic_items(LogAttemptButton, LogAllButton, *EDIT_ITEMS)
     await bot.add_cog(AttemptsCog(bot))
 
 
 async def teardown(bot: ExamBot) -> None:
-    bot.remove_dynamic_items(LogAttemptButton)
+    bot.remove_dynamic_items(LogAttemptButton, LogAllButton, *EDIT_ITEMS)

@@ -20,6 +20,7 @@ from bot.client import ExamBot
 from bot.conversation import ConversationReply, ReplyKind, respond
 from bot.cooldown import wait_text
 from bot.errors import GENERIC_ERROR, ExamView, member_message
+from bot.surfaces.discord import DISCORD
 from bot.views.answers import answer_message
 from bot.views.attempt_log import log_offer_view
 
@@ -110,6 +111,8 @@ class ConversationCog(commands.Cog):
             db=self.bot.db,
             knowledge=self.bot.knowledge,
             now=now,
+            surface=DISCORD,
+            memory=self.bot.memory,
             include_personal=private,
             guild_id=message.guild.id if message.guild else None,
         )
@@ -124,8 +127,8 @@ class ConversationCog(commands.Cog):
         embed, view = answer_message(reply, show_personal=True)
         content = None
         offer = None
-        if reply.statement is not None:
-            offer = log_offer_view(reply.statement)
+        if reply.statements:
+            offer = log_offer_view(reply.statements)
             if reply.kind is not ReplyKind.STATEMENT:  # the embed already says it
                 content = "It sounds like you took an exam. Want me to log it?"
         await message.channel.send(

@@ -20,18 +20,18 @@ from discord.ext import commands
 from bot.client import ExamBot
 from bot.cogs.attempts import member_exam_choices
 from bot.errors import ExamView, UserFacingError, run_privately, send_ephemeral
-from bot.personal import (
+from bot.member_log import (
     ExamStatus,
     PersonalInputError,
     canonical_code,
-    describe_status,
-    discord_time,
     enable_reminder,
     member_status,
     reminder_due,
 )
 from bot.rendering import EMBED_FIELD_MAX, EMBED_FIELD_NAME_MAX, truncate
 from bot.scheduler import wake_reminders
+from bot.surfaces.discord import DISCORD, discord_time
+from bot.surfaces.personal import describe_reminder, describe_status
 from knowledge.rules import Status
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def eligibility_embed(statuses: list[ExamStatus], now: dt.datetime) -> discord.E
     """One field per exam; the colour follows the most pressing status."""
     embed = discord.Embed(title="Your eligibility")
     for status in statuses[:MAX_FIELDS]:
-        body = describe_status(status, discord_time, now)
+        body = describe_status(status, DISCORD, now)
         heading, _, rest = body.partition("\n")
         embed.add_field(
             name=truncate(heading.replace("**", ""), EMBED_FIELD_NAME_MAX),
@@ -103,7 +103,7 @@ class RemindButton(
         outcome = await enable_reminder(
             bot.db, bot.knowledge.kb, interaction.user.id, self.exam_code, now
         )
-        content = outcome.message
+        content = describe_reminder(outcome, DISCORD)
         if outcome.reminder is not None:
             wake_reminders(bot)
             content += f" Due {discord_time(outcome.reminder.due_at)}."

@@ -59,6 +59,7 @@ class ForgetConfirmView(ExamView):
         # Acknowledge before the delete: it may wait on another writer past Discord's 3 s.
         await interaction.response.defer()
         counts = await self.bot.db.forget_user(self.owner_id)
+        self.bot.memory.forget(self.owner_id)  # nothing of the member is kept, even in memory
         self.stop()
         summary = ", ".join(f"{n} {table}" for table, n in counts.items() if n) or "nothing"
         await interaction.edit_original_response(

@@ -14,16 +14,16 @@ from discord.ext import commands
 from bot.client import ExamBot
 from bot.cogs.attempts import member_exam_choices
 from bot.errors import UserFacingError
-from bot.personal import (
+from bot.member_log import (
     PersonalInputError,
     canonical_code,
-    describe_status,
     disable_reminder,
-    discord_time,
     enable_reminder,
 )
 from bot.rendering import MESSAGE_MAX, truncate
 from bot.scheduler import ReminderScheduler
+from bot.surfaces.discord import DISCORD, discord_time
+from bot.surfaces.personal import describe_reminder, describe_status
 
 NONE = discord.AllowedMentions.none()
 
@@ -63,13 +63,13 @@ class RemindersCog(commands.Cog, name="Reminders"):
         else:
             outcome = await enable_reminder(db, kb, interaction.user.id, code, now)
             if outcome.reminder is None:
-                content = f"{outcome.message}\n\n" + describe_status(
-                    outcome.status, discord_time, now
+                content = f"{describe_reminder(outcome, DISCORD)}\n\n" + describe_status(
+                    outcome.status, DISCORD, now
                 )
             else:
                 self.scheduler.wake()
                 content = (
-                    f"{outcome.message} I'll DM you at "
+                    f"{describe_reminder(outcome, DISCORD)} I'll DM you at "
                     f"{discord_time(outcome.reminder.due_at)} — keep DMs from server "
                     "members open so I can reach you. If you log another attempt, "
                     "the reminder moves with it."

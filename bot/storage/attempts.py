@@ -32,6 +32,10 @@ SELECT id, user_id, exam_code, taken_at, result, score, time_given, created_at
 FROM attempts WHERE user_id = ? AND id = ?
 """
 DELETE_ONE = "DELETE FROM attempts WHERE user_id = ? AND id = ?"
+UPDATE_ONE = """
+UPDATE attempts SET taken_at = ?, result = ?, score = ?, time_given = ?
+WHERE user_id = ? AND id = ?
+"""
 SELECT_EXAM_CODES = "SELECT DISTINCT exam_code FROM attempts WHERE user_id = ? ORDER BY exam_code"
 
 
@@ -101,12 +105,7 @@ class AttemptRepository:
         (member, exam, time) and ``ValueError`` for a naive time, an unknown result, a
         score outside 1..1000 or a malformed exam code, before anything is written.
         """
-        code = normalize_exam_code(exam_code)
-        taken = to_db(taken_at)
-        if result not in RESULTS:
-            raise ValueError(f"result must be 'pass' or 'fail', not {result!r}")
-        if score is not None and not SCORE_MIN <= score <= SCORE_MAX:
-            raise ValueError(f"score must be between {SCORE_MIN} and {SCORE_MAX}, not {score}")
+        code, taken = self._checked_row(exam_code, taken_at, result, score)
         created = to_db(self._gate.clock())
         params = (user_id, code, taken, result, score, int(bool(time_given)), created)
         try:
@@ -127,6 +126,96 @@ class AttemptRepository:
             score=score,
             time_given=bool(time_given),
             created_at=from_db(created),
+        )
+
+    @staticmethod
+    def _checked_row(
+        exam_code: str, taken_at: dt.datetime, result: str, score: int | None
+    ) -> tuple[str, str]:
+        """The canonical code and stored time, or ``ValueError`` before anything is written."""
+        code = normalize_exam_code(exam_code)
+        taken = to_db(taken_at)
+        if result not in RESULTS:
+            raise ValueError(f"result must be 'pass' or 'fail', not {result!r}")
+        if score is not None and not SCORE_MIN <= score <= SCORE_MAX:
+            raise ValueError(f"score must be between {SCORE_MIN} and {SCORE_MAX}, not {score}")
+        return code, taken
+
+    async def add_many(
+        self,
+        user_id: int,
+        rows: list[tuple[str, dt.datetime, str, int | None, bool]],
+    ) -> list[StoredAttempt]:
+        """Store several attempts (exam, taken_at, result, score, time_given) in ONE
+        transaction: all of them, or none when one is invalid or a duplicate."""
+        checked = [
+            (*self._checked_row(code, taken_at, result, score), result, score, time_given)
+            for code, taken_at, result, score, time_given in rows
+        ]
+        created = to_db(self._gate.clock())
+        stored: list[StoredAttempt] = []
+        try:
+            async with self._gate.transaction() as conn:
+                for code, taken, result, score, time_given in checked:
+                    params = (user_id, code, taken, result, score, int(bool(time_given)), created)
+                    cursor = await conn.execute(INSERT_ATTEMPT, params)
+                    assert cursor.lastrowid is not None
+                    stored.append(
+                        StoredAttempt(
+                            cursor.lastrowid, user_id, code, from_db(taken), result, score,
+                            bool(time_given), from_db(created),
+                        )
+                    )  # fmt: skip
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE" in str(exc):
+                # Rows go in order: the one that collided is the first not stored.
+                code, taken = checked[len(stored)][:2]
+                raise DuplicateAttemptError(user_id, code, from_db(taken)) from exc
+            raise
+        return stored
+
+    async def update(
+        self,
+        user_id: int,
+        attempt_id: int,
+        *,
+        taken_at: dt.datetime,
+        result: str,
+        score: int | None,
+        time_given: bool,
+    ) -> StoredAttempt | None:
+        """Change the member's own attempt in place; ``None`` when it isn't theirs.
+
+        Raises :class:`DuplicateAttemptError` (nothing changed) when another attempt of
+        theirs at the same exam is logged at the new moment."""
+        async with self._gate.read() as conn:
+            cursor = await conn.execute(SELECT_ONE, (user_id, attempt_id))
+            row = await cursor.fetchone()
+            await cursor.close()
+        if row is None:
+            return None
+        current = StoredAttempt.from_row(row)
+        _, taken = self._checked_row(current.exam_code, taken_at, result, score)
+        params = (taken, result, score, int(bool(time_given)), user_id, attempt_id)
+        try:
+            async with self._gate.transaction() as conn:
+                cursor = await conn.execute(UPDATE_ONE, params)
+                changed = cursor.rowcount > 0
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE" in str(exc):
+                raise DuplicateAttemptError(user_id, current.exam_code, taken_at) from exc
+            raise
+        if not changed:
+            return None
+        return StoredAttempt(
+            id=attempt_id,
+            user_id=user_id,
+            exam_code=current.exam_code,
+            taken_at=from_db(taken),
+            result=result,
+            score=score,
+            time_given=bool(time_given),
+            created_at=current.created_at,
         )
 
     async def list_for_user(

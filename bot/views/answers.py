@@ -25,7 +25,6 @@ from bot.conversation import (
     personal_status_text,
 )
 from bot.errors import ExamView, UserFacingError, run_privately, send_ephemeral
-from bot.personal import discord_time
 from bot.rendering import (
     BUTTON_LABEL_MAX,
     answer_embed,
@@ -33,6 +32,7 @@ from bot.rendering import (
     suggestions_embed,
     truncate,
 )
+from bot.surfaces.discord import discord_time
 
 if TYPE_CHECKING:
     from bot.client import ExamBot
@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ENTRY_ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+PUBLIC_PERSONAL_TEXT = (
+    "That depends on your own attempts, so I answer it privately: DM me the same question."
+)
 PUBLIC_STATEMENT_TEXT = (
     "If you'd like me to track that attempt, log it privately with `/attempt log` (or DM "
     "me); then `/eligibility` shows exactly when you can take the exam again."
@@ -241,6 +244,17 @@ def answer_message(
     elif reply.kind is ReplyKind.STATEMENT and not show_personal:
         # Public: don't read someone's result back to the channel; point to private logging.
         embed = discord.Embed(description=PUBLIC_STATEMENT_TEXT, colour=discord.Colour.light_grey())
+    elif reply.kind is ReplyKind.WHAT_IF and not show_personal:
+        # A what-if is computed from the member's own log: never in a public channel.
+        embed = discord.Embed(description=PUBLIC_PERSONAL_TEXT, colour=discord.Colour.light_grey())
+    elif reply.kind is ReplyKind.WHAT_IF:
+        embed = discord.Embed(
+            title="What if…", description=truncate(reply.text, 4096),
+            colour=discord.Colour.purple(),
+        )  # fmt: skip
+    elif reply.kind is ReplyKind.STATEMENT and reply.personal_text:
+        body = f"{reply.text}\n\n{reply.personal_text}"
+        embed = discord.Embed(description=truncate(body, 4096), colour=discord.Colour.light_grey())
     elif reply.kind in {ReplyKind.INVALID, ReplyKind.STATEMENT}:
         embed = discord.Embed(description=reply.text, colour=discord.Colour.light_grey())
     elif reply.personal and show_personal and reply.personal_text:

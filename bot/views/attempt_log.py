@@ -18,9 +18,13 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bot.errors import ExamView, UserFacingError, run_privately, send_ephemeral
-from bot.personal import PersonalInputError, describe_logged, discord_time, log_attempt
+from bot.member_log import PersonalInputError, log_attempt, log_many
 from bot.rendering import MESSAGE_MAX, truncate
 from bot.scheduler import wake_reminders
+from bot.surfaces.discord import DISCORD
+from bot.surfaces.personal import describe_logged
+from bot.views.attempt_edit import logged_view
+from knowledge.attempt_input import validate_attempt_input
 from knowledge.statements import AttemptStatement, Result
 
 if TYPE_CHECKING:
@@ -110,14 +114,107 @@ async def log_from_button(
         if logged.reminder is not None:
             wake_reminders(bot)
         await send_ephemeral(
-            interaction, truncate(describe_logged(logged, discord_time, now), MESSAGE_MAX)
+            interaction,
+            truncate(describe_logged(logged, DISCORD, now), MESSAGE_MAX),
+            view=logged_view(logged),
         )
 
     await run_privately(interaction, work)
 
 
-def log_offer_view(statement: AttemptStatement) -> ExamView:
-    """A view with one "Log it" button for ``statement`` (no timeout: the button is dynamic)."""
+# Several attempts in one button: ``exambot:logs:<item>;<item>…`` with each item
+# ``CODE,p|f,YYYYMMDD[,HHMM]`` (a custom_id holds at most 100 characters).
+LOGS_TEMPLATE = r"exambot:logs:(?P<items>[A-Z0-9,;\-]{1,87})"
+_ITEM_RE = re.compile(
+    r"^(?P<code>[A-Z]{2,3}-\d{3}),(?P<r>[pf]),(?P<date>\d{8})(?:,(?P<time>\d{4}))?$"
+)
+CUSTOM_ID_MAX = 100
+
+
+def logs_custom_id(statements: tuple[AttemptStatement, ...]) -> str | None:
+    """The custom_id of a "Log all" button, or ``None`` when they don't fit in one."""
+    items = []
+    for s in statements:
+        item = f"{s.exam_code},{s.result[0]},{s.date:%Y%m%d}"
+        if s.time is not None:
+            item += f",{s.time:%H%M}"
+        items.append(item)
+    custom_id = "exambot:logs:" + ";".join(items)
+    return custom_id if len(custom_id) <= CUSTOM_ID_MAX else None
+
+
+def statements_from_items(items: str) -> tuple[AttemptStatement, ...]:
+    found = []
+    for item in items.split(";"):
+        m = _ITEM_RE.match(item)
+        if m is None:
+            continue
+        day = dt.datetime.strptime(m["date"], "%Y%m%d").date()  # noqa: DTZ007 - a date
+        moment = dt.time(int(m["time"][:2]), int(m["time"][2:])) if m["time"] else None
+        result: Result = "pass" if m["r"] == "p" else "fail"
+        found.append(AttemptStatement(m["code"], result, day, moment))
+    return tuple(found)
+
+
+class LogAllButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=LOGS_TEMPLATE):
+    """Logs every attempt of a message at once ("failed on 3 Nov and again on 20 Nov"):
+    all of them, or none if one can't be logged."""
+
+    def __init__(self, statements: tuple[AttemptStatement, ...], custom_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Log all {len(statements)} attempts",
+                style=discord.ButtonStyle.primary,
+                emoji="📝",
+                custom_id=custom_id,
+            )
+        )
+        self.statements = statements
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> LogAllButton:
+        return cls(statements_from_items(match["items"]), match.group(0))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot = cast("ExamBot", interaction.client)
+
+        async def work() -> None:
+            now = bot.now()
+            kb = bot.knowledge.kb
+            try:
+                checked = [
+                    validate_attempt_input(
+                        kb, exam=s.exam_code, date=s.date.isoformat(), result=s.result,
+                        time=None if s.time is None else f"{s.time:%H:%M}", score=None,
+                    )
+                    for s in self.statements
+                ]
+                logged = await log_many(bot.db, kb, interaction.user.id, checked, now=now)
+            except PersonalInputError as exc:
+                raise UserFacingError(f"❌ {exc.message}") from exc
+            wake_reminders(bot)
+            text = "\n\n".join(describe_logged(item, DISCORD, now) for item in logged[-1:])
+            summary = f"📝 Logged {len(logged)} attempts.\n\n"
+            await send_ephemeral(interaction, truncate(summary + text, MESSAGE_MAX))
+
+        await run_privately(interaction, work)
+
+
+def log_offer_view(statements: AttemptStatement | tuple[AttemptStatement, ...]) -> ExamView:
+    """A "Log it" button per statement, or one "Log all" for several (no timeout: the
+    buttons are dynamic)."""
+    items = (statements,) if isinstance(statements, AttemptStatement) else statements
     view = ExamView()
-    view.add_item(LogAttemptButton(statement))
+    custom_id = logs_custom_id(items) if len(items) > 1 else None
+    if custom_id is not None:
+        view.add_item(LogAllButton(items, custom_id))
+        return view
+    for statement in items[:5]:
+        view.add_item(LogAttemptButton(statement))
     return view

@@ -10,7 +10,7 @@ import discord
 import pytest
 
 from bot.client import ExamBot
-from bot.personal import log_attempt
+from bot.member_log import log_attempt
 from bot.views.answers import FeedbackButton, RelatedButton, ShowMineButton
 from tests.bot.conftest import NOW
 from tests.bot.doubles import make_interaction

@@ -12,7 +12,7 @@ from discord import app_commands
 
 from bot.cogs.attempts import attempt_exam_choices
 from bot.errors import UserFacingError
-from bot.personal import enable_reminder
+from bot.member_log import enable_reminder
 from bot.views.attempt_log import LOG_TEMPLATE, LogAttemptButton, log_offer_view
 from knowledge.statements import AttemptStatement
 from tests.bot.conftest import NOW
@@ -51,7 +51,7 @@ async def test_should_store_attempt_and_show_eligibility_when_input_is_valid(bot
     assert rec.replies[0].kind == "defer" and rec.replies[0].ephemeral
     reply = rec.last
     assert reply.ephemeral
-    assert "Logged **AI-103**" in reply.text and "score 650" in reply.text
+    assert "Logged your 1st attempt at **AI-103**" in reply.text and "score 650" in reply.text
     assert "<t:" in reply.text and ":F>" in reply.text and ":R>" in reply.text
     assert "Waiting" in reply.text  # 24 h after the 1st failure: until 26 Nov 14:30 UTC
     [stored] = await bot.db.attempts.list_for_user(1001)
@@ -66,7 +66,10 @@ async def test_should_assume_2359_and_say_so_when_no_time_given(bot):
     [stored] = await bot.db.attempts.list_for_user(1001)
     assert stored.taken_at == dt.datetime(2026, 11, 20, 23, 59, tzinfo=UTC)
     assert not stored.time_given
-    assert "assumed **23:59**" in rec.last.text and "UTC" in rec.last.text
+    assert "assumed the latest it can have been" in rec.last.text
+    # The reply offers to correct the time in place, never to log the attempt again.
+    assert any(c.startswith("exambot:settime:") for c in rec.last.custom_ids)
+    assert "log it again with" not in rec.last.text.lower()
 
 
 async def test_should_assume_now_when_no_time_given_for_today(bot):
@@ -90,10 +93,10 @@ async def test_should_read_date_and_time_in_members_zone_when_zone_is_set(bot):
 
 
 async def test_should_accept_uncatalogued_code_with_general_policy_when_well_formed(bot):
-    rec = await log(bot, exam="az104", date="2026-11-01", result="fail")
+    rec = await log(bot, exam="zq901", date="2026-11-01", result="fail")
 
     [stored] = await bot.db.attempts.list_for_user(1001)
-    assert stored.exam_code == "AZ-104"
+    assert stored.exam_code == "ZQ-901"
     assert "isn't in my catalog" in rec.last.text
 
 
@@ -153,7 +156,7 @@ async def test_should_refuse_and_write_nothing_when_stored_zone_is_unknown(bot):
 
     rec = await log(bot, exam="AI-103", date="2026-11-20", result="fail")
 
-    assert rec.last.ephemeral and "Unknown time zone" in rec.last.text
+    assert rec.last.ephemeral and "isn't an IANA time zone" in rec.last.text
     assert await bot.db.attempts.list_for_user(1001) == []
 
 
@@ -173,7 +176,7 @@ async def test_should_list_only_own_attempts_with_discord_timestamps(bot):
     [mine] = await bot.db.attempts.list_for_user(1001)
     text = rec.last.text
     assert rec.last.ephemeral
-    assert f"#{mine.id}" in text and "AI-103" in text and "score 600" in text
+    assert f"id {mine.id}" in text and "1st attempt at **AI-103**" in text and "score 600" in text
     assert f"<t:{int(mine.taken_at.timestamp())}:F>" in text
     assert "AZ-204" not in text
 
@@ -189,7 +192,7 @@ async def test_should_delete_own_attempt(bot):
 
     rec = await invoke(bot, "delete_command", attempt=mine.id)
 
-    assert "Deleted attempt" in rec.last.text and rec.last.ephemeral
+    assert "Deleted your **AI-103**" in rec.last.text and rec.last.ephemeral
     assert await bot.db.attempts.list_for_user(1001) == []
 
 
@@ -199,7 +202,7 @@ async def test_should_refuse_deleting_another_members_attempt(bot):
 
     rec = await invoke(bot, "delete_command", user_id=1001, attempt=theirs.id)
 
-    assert rec.last.ephemeral and "not found" in rec.last.text
+    assert rec.last.ephemeral and "isn't one of your attempts" in rec.last.text
     assert await bot.db.attempts.list_for_user(2002) == [theirs]
 
 
@@ -258,7 +261,7 @@ async def test_should_store_every_attempt_once_when_200_logs_arrive_at_once(bot)
 
     recorders = await asyncio.gather(*calls)
 
-    assert all("Logged **AI-103**" in r.last.text for r in recorders)
+    assert all("attempt at **AI-103**" in r.last.text for r in recorders)
     async with bot.db.transaction() as conn:
         cursor = await conn.execute(
             "SELECT COUNT(*), COUNT(DISTINCT user_id || taken_at) FROM attempts"
@@ -298,7 +301,7 @@ async def test_should_log_for_the_clicker_when_log_it_is_pressed(bot):
 
     [stored] = await bot.db.attempts.list_for_user(3003)
     assert stored.taken_at == dt.datetime(2026, 11, 25, 23, 59, tzinfo=UTC)
-    assert rec.last.ephemeral and "Logged **AI-103**" in rec.last.text
+    assert rec.last.ephemeral and "Logged your 1st attempt at **AI-103**" in rec.last.text
     assert await bot.db.attempts.list_for_user(1001) == []
 
 

@@ -16,6 +16,7 @@ EXPECTED_SLASH = {
     "attempt log",
     "attempt list",
     "attempt delete",
+    "attempt edit",
     "eligibility",
     "remind",
     "settings",

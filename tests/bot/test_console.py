@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.cli.console import console, is_timezone, plain
+from bot.cli.console import console, is_timezone
+from bot.surfaces.console import render_markdown
 from tests.bot.conftest import NOW
 
 REPO = Path(__file__).resolve().parents[2]
@@ -95,7 +96,35 @@ async def test_should_record_unanswered_and_handle_bad_input_when_out_of_scope(t
 
 
 def test_should_strip_markdown_when_rendering_plain_text():
-    assert plain("**bold** `code` [link](https://x.y)") == "bold code link <https://x.y>"
+    text = "**bold** `code` [link](https://x.y)"
+    assert render_markdown(text, width=80, colour=False) == "bold code link <https://x.y>"
+
+
+def test_should_show_bold_as_ansi_only_when_colour_is_wanted():
+    assert render_markdown("**bold**", width=80, colour=True) == "\x1b[1mbold\x1b[0m"
+    assert "\x1b" not in render_markdown("**bold**", width=80, colour=False)
+
+
+def test_should_wrap_to_the_width_keeping_list_indents():
+    text = "- " + "word " * 30
+    lines = render_markdown(text, width=40, colour=False).split("\n")
+    assert len(lines) > 1 and all(len(line) <= 40 for line in lines)
+    assert all(line.startswith("  ") for line in lines[1:])
+
+
+def test_colour_follows_no_color_and_the_terminal(monkeypatch):
+    import io
+
+    from bot.surfaces.console import wants_colour
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert wants_colour(Tty()) and not wants_colour(io.StringIO())
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not wants_colour(Tty())
 
 
 def test_should_answer_piped_questions_when_run_as_a_program(tmp_path):
@@ -208,7 +237,8 @@ async def test_should_refuse_a_time_zone_that_is_not_an_iana_zone(tmp_path):
     )
 
     for name in ("America", "Asia/", "posixrules"):
-        assert f"Unknown time zone '{name}': use an IANA name like Europe/Paris." in output
+        assert f"'{name}' isn't an IANA time zone" in output
+    assert "Did you mean America/New_York" in output  # a region alone gets suggestions
     assert "Time zone set to Europe/Paris." in output
 
 
@@ -262,10 +292,47 @@ async def test_should_go_on_when_a_relative_date_leaves_the_calendar(tmp_path):
     assert "You haven't logged any attempts yet" in replies[-2]
 
 
-async def test_should_suggest_log_command_when_member_states_an_attempt(tmp_path):
-    output = await run_console(tmp_path, "failed AI-103 yesterday at 14:00\n")
+async def test_should_offer_to_log_a_stated_attempt_and_log_it_on_yes(tmp_path):
+    output = await run_console(tmp_path, "failed AI-103 yesterday at 14:00\nlist\n")
+    assert "Type yes to log it." in output
+    assert "You haven't logged any attempts yet" in output  # nothing stored unasked
 
-    assert "type: log AI-103 fail 2026-11-25 14:00" in output
+    output = await run_console(tmp_path, "failed AI-103 yesterday at 14:00\nyes\nlist\n")
+    assert "Logged your 1st attempt at AI-103" in output
+    assert "1st attempt at AI-103 — fail — Wed 25 Nov 2026, 14:00 UTC" in output
+
+
+async def test_should_list_edit_delete_export_and_forget_from_the_console(tmp_path):
+    output = await run_console(
+        tmp_path,
+        "log AI-103 fail 2026-11-20\n"
+        "list\n"
+        "edit 1 time 08:30\n"
+        "edit 1 score 2000\n"
+        f"export {tmp_path / 'me.json'}\n"
+        "remind AI-103 on\n"
+        "delete 7\n"
+        "forget\n"
+        "no\n"
+        "list\n"
+        "forget\n"
+        "yes\n"
+        "list\n",
+    )
+    assert "(time assumed)" in output and "type: edit 1 time HH:MM" in output
+    assert "Updated your 1st attempt at AI-103 — fail, taken Fri 20 Nov 2026, 08:30 UTC" in output
+    assert "A score is between 1 and 1000; 2000 isn't. Nothing was changed." in output
+    exported = (tmp_path / "me.json").read_text(encoding="utf-8")
+    assert '"exam_code": "AI-103"' in exported and "08:30" in exported
+    assert "Reminders are sent as Discord DMs by the bot" not in output  # nothing to wait for
+    assert "Attempt id 7 isn't one of your attempts" in output
+    assert "Nothing was erased." in output
+    # Listed once before the edit (assumed 23:59), once after "no" kept everything.
+    assert "1st attempt at AI-103 — fail — Fri 20 Nov 2026, 23:59 UTC (time assumed)" in output
+    assert "1st attempt at AI-103 — fail — Fri 20 Nov 2026, 08:30 UTC" in output
+    assert "everything stored about you is erased" in output
+    assert output.rstrip().endswith("Add one with log CODE pass|fail YYYY-MM-DD.")
+    assert "/attempt" not in output and "`" not in output and "**" not in output
 
 
 @pytest.mark.parametrize(
@@ -283,3 +350,26 @@ async def test_should_suggest_log_command_when_member_states_an_attempt(tmp_path
 )
 def test_should_tell_iana_zones_from_other_names(name, known):
     assert is_timezone(name) is known
+
+
+def test_the_console_imports_no_discord(tmp_path):
+    """The console shares the DM core but must run without discord.py loaded."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, io, asyncio, datetime as dt, pathlib\n"
+        "from bot.cli.console import console\n"
+        "out = io.StringIO()\n"
+        "asyncio.run(console(now=dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC), user_id=1,"
+        f" database=pathlib.Path({str(tmp_path / 'c.db')!r}), data_dir=None,"
+        " stdin=io.StringIO('failed AI-103 yesterday\\nyes\\nwhat if I fail again on"
+        " 20 December\\nlist\\nexam AI-102\\n'), stdout=out))\n"
+        "assert 'Hypothetical' in out.getvalue(), out.getvalue()\n"
+        "print(sorted(m for m in sys.modules if m == 'discord' or m.startswith('discord.')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -12,7 +12,8 @@ import pytest
 from bot.client import ExamBot
 from bot.conversation import NO_LOG_TEXT, ReplyKind, respond
 from bot.errors import GENERIC_ERROR
-from bot.personal import local_time, log_attempt
+from bot.member_log import log_attempt
+from bot.surfaces.console import local_time
 from knowledge.matcher import MatchResult
 from tests.bot.conftest import NOW
 from tests.bot.doubles import make_interaction, make_message

@@ -14,7 +14,7 @@ import pytest
 from discord import app_commands
 
 from bot.client import ExamBot
-from bot.personal import delete_attempt
+from bot.member_log import delete_attempt
 from bot.scheduler import RETRY_DELAYS_SECONDS, ReminderScheduler
 from bot.storage import Database
 from tests.bot.doubles import Recorder, make_interaction

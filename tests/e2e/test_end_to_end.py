@@ -149,3 +149,39 @@ async def test_should_answer_a_persistent_button_privately_after_deferring(
     assert replies[0].ephemeral and "Thanks" in replies[0].text
     [vote] = await running_bot.db.feedback.list_for_user(MEMBER)
     assert vote.entry_id == "retake-cost" and vote.helpful
+
+
+async def test_should_correct_an_attempt_in_place_end_to_end(
+    running_bot: ExamBot, fake_discord: FakeDiscord
+) -> None:
+    """Log without a time, then /attempt edit it: one attempt, now with its real time."""
+    await _slash(
+        fake_discord,
+        "attempt",
+        [{"name": "log", "type": 1, "options": [
+            {"name": "exam", "type": 3, "value": "AI-103"},
+            {"name": "date", "type": 3, "value": "2026-11-20"},
+            {"name": "result", "type": 3, "value": "fail"},
+        ]}],
+        user_id=MEMBER,
+        guild_id=77,
+    )  # fmt: skip
+    [logged] = await running_bot.db.attempts.list_for_user(MEMBER)
+    assert not logged.time_given
+
+    edited = await _slash(
+        fake_discord,
+        "attempt",
+        [{"name": "edit", "type": 1, "options": [
+            {"name": "attempt", "type": 4, "value": logged.id},
+            {"name": "time", "type": 3, "value": "09:30"},
+        ]}],
+        user_id=MEMBER,
+        guild_id=77,
+    )  # fmt: skip
+    text = "\n".join(s.text for s in edited)
+    assert "Updated your 1st attempt at **AI-103**" in text
+    assert all(s.ephemeral or s.route.startswith("webhook:PATCH") for s in edited)
+    [after] = await running_bot.db.attempts.list_for_user(MEMBER)
+    assert after.id == logged.id and after.time_given
+    assert (after.taken_at.hour, after.taken_at.minute) == (9, 30)
