@@ -1,10 +1,13 @@
 """``make eval``: how well the matcher routes real-looking questions, against a baseline.
 
 Reads ``eval/questions.tsv`` (``split<TAB>expected<TAB>question``; ``expected`` is an
-entry id or ``none``; ``split`` is ``tune`` or ``report``). For each split it prints the
-matcher's top-1 accuracy on in-scope questions, its abstention rate on out-of-scope
-ones, the same figures for a plain rapidfuzz baseline at that baseline's best cut-off,
-a calibration table, and every confusion. Tune on ``tune``; quote ``report``.
+entry id, ``none`` for an off-topic question, or ``uncovered`` for an on-topic question
+no entry answers; ``split`` is ``tune`` or ``report``). For each split it prints three
+figures — top-1 accuracy in scope, abstention off topic, and on-topic-uncovered
+questions handled honestly (abstained, or answered by an entry that a reviewer judged
+to truly answer them: ``eval/uncovered_judgements.tsv``) — the first two for a plain
+rapidfuzz baseline at its best cut-off, a calibration table, and every confusion.
+Tune on ``tune``; quote ``report``.
 
 Labelled member questions live in ``knowledge/data/member_questions.toml`` once their
 blind batch has been measured: the matcher learns from them. ``--cv`` cross-validates
@@ -30,7 +33,9 @@ from knowledge.matcher import Matcher, out_of_scope_reason
 from knowledge.models import KnowledgeBase
 
 QUESTIONS = Path(__file__).resolve().parent / "questions.tsv"
+JUDGEMENTS = Path(__file__).resolve().parent / "uncovered_judgements.tsv"
 NONE = "none"
+UNCOVERED = "uncovered"
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,35 @@ class Outcome:
     row: Row
     got: str | None
     confidence: float
+
+
+def read_judgements(path: Path = JUDGEMENTS) -> dict[tuple[str, str], bool]:
+    """(question, entry id) → whether that entry truly answers the uncovered question,
+    as judged by hand (``question<TAB>entry<TAB>answers|wrong``; ``#`` comments)."""
+    if not path.exists():
+        return {}
+    judged: dict[tuple[str, str], bool] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        question, entry_id, verdict = line.split("\t")
+        judged[(question.strip(), entry_id.strip())] = verdict.strip() == "answers"
+    return judged
+
+
+def honesty(
+    outcomes: list[Outcome], judged: dict[tuple[str, str], bool]
+) -> tuple[float, int, list[Outcome]]:
+    """Share of uncovered questions handled honestly, their number, and the answered
+    ones nobody has judged yet (counted as not honest until reviewed)."""
+    uncovered = [o for o in outcomes if o.row.expected == UNCOVERED]
+    honest = [
+        o for o in uncovered
+        if o.got is None or judged.get((o.row.question, o.got), False)
+    ]  # fmt: skip
+    unjudged = [o for o in uncovered if o.got is not None and (o.row.question, o.got) not in judged]
+    share = len(honest) / len(uncovered) if uncovered else float("nan")
+    return share, len(uncovered), unjudged
 
 
 def evaluate(matcher: Matcher, rows: list[Row]) -> list[Outcome]:
@@ -140,14 +174,21 @@ def report(
     if not chosen:
         print(f"\n[{split}] no questions")
         return
-    outcomes = evaluate(matcher, chosen)
+    all_outcomes = evaluate(matcher, chosen)
+    outcomes = [o for o in all_outcomes if o.row.expected != UNCOVERED]
+    scored = [r for r in chosen if r.expected != UNCOVERED]
     acc, abst, overall, n_in, n_out = rates([(o.row.expected, o.got) for o in outcomes])
-    cut, base_pairs = baseline(kb, chosen)
+    honest, n_uncovered, unjudged = honesty(all_outcomes, read_judgements())
+    cut, base_pairs = baseline(kb, scored)
     b_acc, b_abst, b_overall, _, _ = rates(base_pairs)
-    print(f"\n[{split}] {len(chosen)} questions ({n_in} in scope, {n_out} out of scope)")
+    print(
+        f"\n[{split}] {len(chosen)} questions ({n_in} in scope, {n_out} out of scope, "
+        f"{n_uncovered} on topic but uncovered)"
+    )
     print(
         f"  matcher : top-1 in-scope {_percent(acc)}   abstention out-of-scope "
-        f"{_percent(abst)}   overall {_percent(overall)}"
+        f"{_percent(abst)}   uncovered handled honestly {_percent(honest)}   "
+        f"overall {_percent(overall)}"
     )
     print(
         f"  baseline: top-1 in-scope {_percent(b_acc)}   abstention out-of-scope "
@@ -159,6 +200,12 @@ def report(
     print("  calibration (matched or scored questions):")
     for line in calibration_table(outcomes):
         print(line)
+    if unjudged:
+        # Always listed, even with confusions hidden: judging them is part of measuring
+        # (record each in eval/uncovered_judgements.tsv as answers or wrong).
+        print(f"  uncovered questions answered, not yet judged ({len(unjudged)}):")
+        for o in unjudged:
+            print(f"    {o.got} ({o.confidence:.2f}): {o.row.question}")
     confusions = [o for o in outcomes if o.got != o.row.expected]
     print(f"  confusions ({len(confusions)}):")
     if not show:
@@ -313,7 +360,9 @@ def main(argv: list[str] | None = None) -> int:
     kb = load_knowledge()
     matcher = Matcher(kb)
     rows = read_rows(args.questions)
-    unknown = sorted({r.expected for r in rows if r.expected and r.expected not in kb.entries})
+    unknown = sorted(
+        {r.expected for r in rows if r.expected not in (None, UNCOVERED, *kb.entries)}
+    )
     if unknown:
         print(f"warning: expected ids not in the knowledge base: {', '.join(unknown)}")
     if args.fit:
