@@ -7,6 +7,7 @@ the entry and the field, and nothing may be half-loaded: the loader builds a com
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 import tomllib
@@ -18,13 +19,14 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from knowledge.models import MAX_ANSWER_CHARS, Exam, FaqEntry, KnowledgeBase, Policy
-from knowledge.templating import UnknownPlaceholderError, render
+from knowledge.templating import US_CENTRAL, UnknownPlaceholderError, render
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 M = TypeVar("M", bound=BaseModel)
 
 _BRACES_RE = re.compile(r"\{[^{}]*\}")
+_BRACE_RE = re.compile(r"[{}]")
 # Answers are rendered at these instants during validation so that both the
 # "retires on" and "retired on" wordings are checked, whatever the date today.
 _VALIDATION_INSTANTS = (
@@ -60,33 +62,139 @@ class KnowledgeError(Exception):
 
 
 def _read_toml(path: Path, label: str, problems: list[Problem]) -> dict[str, Any] | None:
+    """The file's TOML document, or None with a problem that says why it cannot be read.
+
+    A UTF-8 byte-order mark is accepted and dropped: editors on Windows add one, and
+    TOML itself refuses it. Text in another encoding is refused with the line and column
+    of its first foreign byte, so the editor knows where to look.
+    """
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(label, None, None, f"cannot be read: {exc.strerror or exc}"))
+        return None
+    data = data.removeprefix(codecs.BOM_UTF8)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        message = "cannot be read: it is saved as UTF-16; save it as UTF-8"
+        problems.append(Problem(label, None, None, message))
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        message = (
+            f"cannot be read: byte 0x{data[exc.start]:02x} at line {line}, column {column} "
+            "is not UTF-8; save the file as UTF-8"
+        )
+        problems.append(Problem(label, None, None, message))
+        return None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         problems.append(Problem(label, None, None, f"cannot be read: {exc}"))
         return None
 
 
+def _kind(value: Any) -> str:
+    """What a TOML value is, in the words of the TOML documentation."""
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return f"a string ({value[:30]!r})"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a date or time"
+
+
+def _top_level(
+    raw: dict[str, Any], file: str, allowed: str, header: str, problems: list[Problem]
+) -> None:
+    """Refuse a top-level key the file does not use (``[[exams]]`` for ``[[exam]]``),
+    which would otherwise be ignored without a word."""
+    for key in raw:
+        if key != allowed:
+            message = f"unknown top-level key '{key}' (this file has only {header})"
+            problems.append(Problem(file, None, key, message))
+
+
+def _tables(
+    raw: dict[str, Any], key: str, id_field: str, file: str, problems: list[Problem]
+) -> list[tuple[str, dict[str, Any]]]:
+    """The ``[[key]]`` tables of a file, each with the label problems name it by (its
+    id when it has a usable one, else ``key #n``). A single ``[key]`` table, a string or
+    an array of plain values where the tables belong becomes a problem, not a crash."""
+    value = raw.get(key, [])
+    if isinstance(value, dict):
+        message = f"must be an array of tables: write [[{key}]] before each {key}, not [{key}]"
+        problems.append(Problem(file, None, key, message))
+        return []
+    if not isinstance(value, list):
+        message = f"must be an array of tables ([[{key}]]), not {_kind(value)}"
+        problems.append(Problem(file, None, key, message))
+        return []
+    if value and not any(isinstance(item, dict) for item in value):
+        message = f"must be an array of tables ([[{key}]]), not an array of plain values"
+        problems.append(Problem(file, None, key, message))
+        return []
+    tables = []
+    for index, item in enumerate(value):
+        label = f"{key} #{index + 1}"
+        if not isinstance(item, dict):
+            message = f"must be a table ([[{key}]]), not {_kind(item)}"
+            problems.append(Problem(file, label, None, message))
+            continue
+        ident = item.get(id_field)
+        if isinstance(ident, str) and ident.strip():
+            label = ident
+        tables.append((label, item))
+    return tables
+
+
 def _validation_problems(
-    file: str, entry: str | None, exc: ValidationError, prefix: str = ""
+    file: str, entry: str | None, exc: ValidationError, prefix: str = "", table: str = ""
 ) -> list[Problem]:
     found = []
     for error in exc.errors():
         field = ".".join(str(part) for part in error["loc"]) or None
         if prefix and field:
             field = f"{prefix}.{field}"
-        found.append(Problem(file, entry, field or prefix or None, error["msg"]))
+        found.append(Problem(file, entry, field or prefix or None, _message(error, table)))
     return found
 
 
+def _message(error: Any, table: str) -> str:
+    """Pydantic's message, in TOML's words where the shape of the file is wrong: a
+    ``[entry.sources]`` table where ``[[entry.sources]]`` tables belong, a string where
+    an array or a table belongs. ``table`` is the file's array of tables (``entry``)."""
+    value = error.get("input")
+    if error["type"] in ("tuple_type", "list_type"):
+        if isinstance(value, dict):
+            header = ".".join([*filter(None, [table]), *map(str, error["loc"])])
+            return f"must be an array of tables: write [[{header}]], not [{header}]"
+        return f"must be an array, not {_kind(value)}"
+    if error["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        return f"must be a table, not {_kind(value)}"
+    return str(error["msg"])
+
+
 def _parse(
-    model: type[M], raw: Any, file: str, entry: str | None, problems: list[Problem]
+    model: type[M],
+    raw: Any,
+    file: str,
+    entry: str | None,
+    problems: list[Problem],
+    table: str = "",
 ) -> M | None:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        problems.extend(_validation_problems(file, entry, exc))
+        problems.extend(_validation_problems(file, entry, exc, table=table))
         return None
 
 
@@ -100,9 +208,9 @@ def _load_exams(data_dir: Path, problems: list[Problem]) -> dict[str, Exam]:
     exams: dict[str, Exam] = {}
     if raw is None:
         return exams
-    for index, item in enumerate(raw.get("exam", [])):
-        label = str(item.get("code", f"exam #{index + 1}"))
-        exam = _parse(Exam, item, "exams.toml", label, problems)
+    _top_level(raw, "exams.toml", "exam", "[[exam]]", problems)
+    for label, item in _tables(raw, "exam", "code", "exams.toml", problems):
+        exam = _parse(Exam, item, "exams.toml", label, problems, "exam")
         if exam is None:
             continue
         if exam.code in exams:
@@ -128,9 +236,9 @@ def _load_entries(
         raw = _read_toml(path, name, problems)
         if raw is None:
             continue
-        for index, item in enumerate(raw.get("entry", [])):
-            label = str(item.get("id", f"entry #{index + 1}"))
-            entry = _parse(FaqEntry, item, name, label, problems)
+        _top_level(raw, name, "entry", "[[entry]]", problems)
+        for label, item in _tables(raw, "entry", "id", name, problems):
+            entry = _parse(FaqEntry, item, name, label, problems, "entry")
             if entry is None:
                 continue
             if entry.id in entries:
@@ -156,6 +264,7 @@ def _attach_member_questions(
     raw = _read_toml(path, MEMBER_QUESTIONS, problems)
     if raw is None:
         return entries
+    _top_level(raw, MEMBER_QUESTIONS, "questions", "[questions]", problems)
     table = raw.get("questions")
     if not isinstance(table, dict):
         problems.append(Problem(MEMBER_QUESTIONS, None, "questions", "must be a table"))
@@ -177,12 +286,88 @@ def _attach_member_questions(
     return attached
 
 
+def _unbalanced_brace(answer: str) -> str | None:
+    """Where an answer's braces do not pair up, or None. Every ``{`` opens a placeholder
+    that the next ``}`` closes; ``{policy.passing_score`` without its ``}`` would reach
+    members as it is, and the placeholder checks that follow would never see it."""
+    opened: int | None = None
+    for brace in _BRACE_RE.finditer(answer):
+        index, char = brace.start(), brace.group()
+        if char == "{" and opened is None:
+            opened = index
+        elif char == "{" or (char == "}" and opened is None):
+            what = "'{' inside another '{'" if char == "{" else "stray '}'"
+            return _brace_message(answer, index, what)
+        elif char == "}":
+            opened = None
+    if opened is not None:
+        return _brace_message(answer, opened, "'{' that is never closed")
+    return None
+
+
+def _brace_message(answer: str, index: int, what: str) -> str:
+    line = answer.count("\n", 0, index) + 1
+    context = answer[max(0, index - 15) : index + 25].replace("\n", " ")
+    return f"unbalanced braces: {what} on line {line} of the answer, near {context!r}"
+
+
+def _successor_cycles(exams: dict[str, Exam], problems: list[Problem]) -> None:
+    """Successor chains must end: ``A → B → A`` would send a member who asks what
+    replaces A round in a circle. (An exam that is its own successor is named by
+    :func:`_check_catalog`.) Each cycle is reported once, where the catalog enters it."""
+    done: set[str] = set()
+    for start in exams:
+        path: dict[str, int] = {}
+        code: str | None = start
+        while code is not None and code in exams and code not in done and code not in path:
+            path[code] = len(path)
+            code = exams[code].successor
+        if code is not None and code in path:
+            cycle = list(path)[path[code] :]
+            if len(cycle) > 1:
+                chain = " → ".join([*cycle, cycle[0]])
+                message = f"successors go round in a circle: {chain}"
+                problems.append(Problem("exams.toml", cycle[0], "successor", message))
+        done.update(path)
+
+
+_TRAILING_PUNCTUATION = " ?!.,;:…"
+
+
+def _phrasing_key(text: str) -> str:
+    """A phrasing as the duplicate check compares it: case, spacing and the final
+    punctuation do not make two phrasings different."""
+    return " ".join(text.casefold().split()).rstrip(_TRAILING_PUNCTUATION)
+
+
+def _duplicate_phrasings(
+    entries: dict[str, FaqEntry], files: dict[str, str], problems: list[Problem]
+) -> None:
+    """The same phrasing (or question) in two entries teaches the matcher that one
+    question has two answers; name both entries. Member questions may repeat: they are
+    not compared."""
+    owners: dict[str, tuple[str, str]] = {}
+    for entry in entries.values():
+        texts = [("question", entry.question), *(("phrasings", p) for p in entry.phrasings)]
+        for field, text in texts:
+            owner, owner_field = owners.setdefault(_phrasing_key(text), (entry.id, field))
+            if owner != entry.id:
+                what = "the question" if owner_field == "question" else "a phrasing"
+                message = (
+                    f"{text!r} is also {what} of [{owner}] ({files[owner]}); "
+                    "keep it in the entry it fits best"
+                )
+                problems.append(Problem(files[entry.id], entry.id, field, message))
+
+
 def _cross_check(kb: KnowledgeBase, files: dict[str, str], problems: list[Problem]) -> None:
     for exam in kb.exams.values():
         if exam.successor and exam.successor not in kb.exams:
             problems.append(
                 Problem("exams.toml", exam.code, "successor", f"{exam.successor} is not catalogued")
             )
+    _successor_cycles(kb.exams, problems)
+    _duplicate_phrasings(kb.entries, files, problems)
     for entry in kb.entries.values():
         file = files[entry.id]
         for related in entry.related:
@@ -191,6 +376,10 @@ def _cross_check(kb: KnowledgeBase, files: dict[str, str], problems: list[Proble
         for code in entry.exams:
             if code not in kb.exams:
                 problems.append(Problem(file, entry.id, "exams", f"{code} is not catalogued"))
+        unbalanced = _unbalanced_brace(entry.answer)
+        if unbalanced is not None:
+            problems.append(Problem(file, entry.id, "answer", unbalanced))
+            continue
         for now in _VALIDATION_INSTANTS:
             try:
                 text = render(entry.answer, kb, now)
@@ -209,12 +398,30 @@ def _cross_check(kb: KnowledgeBase, files: dict[str, str], problems: list[Proble
                 break
 
 
+def _check_catalog(exams: dict[str, Exam], problems: list[Problem]) -> None:
+    """Catalog facts that contradict each other, one problem per exam and field."""
+    for exam in exams.values():
+        if exam.retires_at is not None:
+            retires_on = exam.retires_at.astimezone(US_CENTRAL).date()
+            if exam.beta_from is not None and retires_on < exam.beta_from:
+                message = f"retires on {retires_on}, before its own beta ({exam.beta_from})"
+                problems.append(Problem("exams.toml", exam.code, "retires_at", message))
+            if exam.status == "beta":
+                message = "a beta exam has no retirement date: set status to active or drop it"
+                problems.append(Problem("exams.toml", exam.code, "status", message))
+        if exam.successor == exam.code:
+            problems.append(Problem("exams.toml", exam.code, "successor", "is the exam itself"))
+        if any(not language.strip() for language in exam.languages):
+            problems.append(Problem("exams.toml", exam.code, "languages", "an empty language"))
+
+
 def load_knowledge(data_dir: Path | None = None) -> KnowledgeBase:
     """Load every knowledge file under ``data_dir`` (default: the packaged data)."""
     data_dir = data_dir or DATA_DIR
     problems: list[Problem] = []
     policy = _load_policy(data_dir, problems)
     exams = _load_exams(data_dir, problems)
+    _check_catalog(exams, problems)
     entries, files = _load_entries(data_dir, problems)
     entries = _attach_member_questions(data_dir, entries, problems)
     if policy is None:

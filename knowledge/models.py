@@ -8,15 +8,37 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from knowledge.codes import normalize_exam_code
+from knowledge.regex_safety import regex_problem
 
 ENTRY_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ANSWER_CHARS = 1000
 MIN_PHRASINGS = 8
+# Sane upper bounds of the policy numbers (Microsoft's are 24 hours, 14 days, 5 attempts,
+# 12 months, 24 hours, 1 year, 6 months, 700 of 1 to 1000): far above any plausible
+# policy, far below the slip of a key that would lock members out for years.
+MAX_FIRST_FAILURE_WAIT_HOURS = 24 * 30
+MAX_LATER_FAILURE_WAIT_DAYS = 365
+MAX_ATTEMPTS_PER_WINDOW = 100
+MAX_ATTEMPT_WINDOW_MONTHS = 60
+MAX_RESCHEDULE_CUTOFF_HOURS = 24 * 30
+MAX_CERTIFICATION_VALIDITY_YEARS = 10
+MAX_RENEWAL_WINDOW_MONTHS = 24
+MAX_SCORE = 10_000
 
 
 def _to_utc(value: dt.datetime) -> dt.datetime:
@@ -25,6 +47,8 @@ def _to_utc(value: dt.datetime) -> dt.datetime:
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 ExamCode = Annotated[str, AfterValidator(normalize_exam_code)]
+ExamLevel = Literal["fundamentals", "associate", "expert", "specialty"]
+ExamStatus = Literal["beta", "active"]
 
 
 class _Frozen(BaseModel):
@@ -45,19 +69,52 @@ class Policy(_Frozen):
 
     FAQ answers print these through ``{policy.<field>}`` placeholders and the rules
     engine computes with them, so the text and the computation can never disagree.
+    Each number must lie in a sane range (see the ``MAX_*`` bounds above): a slip of the
+    keyboard (a wait of 0, 240 days for 24) would otherwise reach members' eligibility.
+    Numbers are strict integers: ``true`` or ``"24"`` in the file is refused, not read as 1.
     """
 
-    first_failure_wait_hours: int = Field(gt=0)
-    later_failure_wait_days: int = Field(gt=0)
-    max_attempts_per_window: int = Field(gt=0)
-    attempt_window_months: int = Field(gt=0)
-    reschedule_cutoff_hours: int = Field(gt=0)
-    certification_validity_years: int = Field(gt=0)
-    renewal_window_months: int = Field(gt=0)
-    passing_score: int = Field(gt=0)
-    score_min: int = Field(ge=0)
-    score_max: int = Field(gt=0)
+    first_failure_wait_hours: int = Field(strict=True, gt=0, le=MAX_FIRST_FAILURE_WAIT_HOURS)
+    later_failure_wait_days: int = Field(strict=True, gt=0, le=MAX_LATER_FAILURE_WAIT_DAYS)
+    max_attempts_per_window: int = Field(strict=True, ge=1, le=MAX_ATTEMPTS_PER_WINDOW)
+    attempt_window_months: int = Field(strict=True, gt=0, le=MAX_ATTEMPT_WINDOW_MONTHS)
+    reschedule_cutoff_hours: int = Field(strict=True, gt=0, le=MAX_RESCHEDULE_CUTOFF_HOURS)
+    certification_validity_years: int = Field(
+        strict=True, gt=0, le=MAX_CERTIFICATION_VALIDITY_YEARS
+    )
+    renewal_window_months: int = Field(strict=True, gt=0, le=MAX_RENEWAL_WINDOW_MONTHS)
+    passing_score: int = Field(strict=True, gt=0, le=MAX_SCORE)
+    score_min: int = Field(strict=True, ge=0, le=MAX_SCORE)
+    score_max: int = Field(strict=True, gt=0, le=MAX_SCORE)
     sources: tuple[Source, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _numbers_agree(self) -> Policy:
+        """Numbers that bound each other; each problem names the field to fix (a plain
+        ValueError here would name no field, pydantic nests a ValidationError's own)."""
+        problems: list[InitErrorDetails] = []
+
+        def refuse(field: str, message: str) -> None:
+            error = PydanticCustomError("policy_range", message)
+            problems.append(InitErrorDetails(type=error, loc=(field,), input=getattr(self, field)))
+
+        if self.score_min >= self.score_max:
+            refuse("score_max", f"must be above score_min ({self.score_min})")
+        elif not self.score_min < self.passing_score <= self.score_max:
+            refuse(
+                "passing_score",
+                f"must be above score_min ({self.score_min}) "
+                f"and at most score_max ({self.score_max})",
+            )
+        if self.renewal_window_months > 12 * self.certification_validity_years:
+            refuse(
+                "renewal_window_months",
+                "must not be longer than the certification is valid "
+                f"({self.certification_validity_years} year(s))",
+            )
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, problems)
+        return self
 
     @property
     def first_failure_wait(self) -> dt.timedelta:
@@ -79,6 +136,16 @@ class Exam(_Frozen):
     passing_score: int | None = Field(default=None, gt=0)
     retires_at: UtcDatetime | None = None
     successor: ExamCode | None = None
+    # The credential's level, as its name says (Fundamentals, Associate, Expert, Specialty).
+    level: ExamLevel | None = None
+    # Only "beta" or "active": retiring and retired follow from ``retires_at``
+    # (see :meth:`lifecycle`), so the two can never disagree.
+    status: ExamStatus | None = None
+    # The day the beta opened (US Central), when a source dates it.
+    beta_from: dt.date | None = None
+    # A short price, with the country it applies to: "USD 165 (US)".
+    price_band: str | None = Field(default=None, min_length=1, max_length=40)
+    languages: tuple[str, ...] = ()
     # Where sources disagree (duration, dates), the catalog says so in plain words.
     notes: str | None = None
     sources: tuple[Source, ...] = ()
@@ -91,8 +158,20 @@ class Exam(_Frozen):
     def catalogued(self) -> bool:
         return bool(self.sources)
 
+    @property
+    def last_verified(self) -> dt.date | None:
+        """The most recent day a source of this exam was checked."""
+        return max((source.verified for source in self.sources), default=None)
+
     def is_retired(self, now: dt.datetime) -> bool:
         return self.retires_at is not None and now >= self.retires_at
+
+    def lifecycle(self, now: dt.datetime) -> str | None:
+        """``retired``, ``retiring`` (a date is announced), ``beta``, ``active``, or None
+        when no source confirms the status."""
+        if self.retires_at is not None:
+            return "retired" if self.is_retired(now) else "retiring"
+        return self.status
 
 
 class FaqEntry(_Frozen):
@@ -120,13 +199,17 @@ class FaqEntry(_Frozen):
 
     @field_validator("signals")
     @classmethod
-    def _signals_compile(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+    def _signals_are_safe(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """Each signal must compile and be quick on any question (regex_safety), and all
+        must compile together: the matcher joins them into one pattern."""
         for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                message = f"signal {pattern!r} is not a valid regular expression: {error}"
-                raise ValueError(message) from None
+            problem = regex_problem(pattern)
+            if problem is not None:
+                raise ValueError(f"signal {pattern!r} {problem}")
+        try:
+            re.compile("|".join(f"(?:{pattern})" for pattern in value))
+        except re.error as error:
+            raise ValueError(f"the signals cannot be combined into one pattern: {error}") from None
         return value
 
     @field_validator("id")

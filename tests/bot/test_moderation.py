@@ -131,3 +131,37 @@ async def test_should_keep_old_knowledge_and_report_problems_when_files_are_brok
     assert reply.ephemeral
     assert "kept the previous version" in (reply.content or "")
     assert "policy.toml" in (reply.content or "")
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "named"),
+    [
+        # A table where the array of tables belongs: [exam] for [[exam]].
+        ("exams.toml", '[exam]\ncode = "AI-102"\n', "exams.toml exam: must be an array of tables"),
+        ("faq/zz-broken.toml", 'entry = "passing-score"\n', "faq/zz-broken.toml entry: must be"),
+        ("policy.toml", None, "policy.toml: cannot be read: byte 0xff at line 1, column 1"),
+    ],
+    ids=["exam-table", "entry-string", "not-utf-8"],
+)
+async def test_should_keep_old_knowledge_and_say_why_when_a_file_is_broken_in_its_structure(
+    bot, tmp_path: Path, monkeypatch, file: str, text: str | None, named: str
+):
+    broken = tmp_path / "data"
+    shutil.copytree(knowledge.loader.DATA_DIR, broken)
+    if text is None:
+        (broken / file).write_bytes(b"\xff" + (broken / file).read_bytes())
+    else:
+        (broken / file).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(knowledge.loader, "DATA_DIR", broken)
+    before = bot.knowledge
+    question = before.kb.entries["passing-score"].question
+
+    recorder = await run(bot, "reload", manage_guild=True)
+
+    assert bot.knowledge is before
+    assert bot.knowledge.kb.entries["passing-score"].question == question
+    content = recorder.last.content or ""
+    assert recorder.last.ephemeral
+    assert "kept the previous version" in content
+    # The reply escapes Markdown: compare without the backslashes.
+    assert named in content.replace("\\", ""), content
