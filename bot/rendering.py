@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
+from bot.surfaces.catalog import exam_card, format_date
 from knowledge.models import Exam, KnowledgeBase, Source
 from knowledge.templating import format_day
 
@@ -28,15 +29,9 @@ NO_MATCH_COLOUR = discord.Colour.light_grey()
 RETIRED_COLOUR = discord.Colour.dark_red()
 EXAM_COLOUR = discord.Colour.teal()
 
-
 def truncate(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, with an ellipsis when something was cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def format_date(day: dt.date) -> str:
-    """``26 September 2026``: unambiguous in every locale."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def verified_on(sources: Iterable[Source]) -> dt.date | None:
@@ -132,40 +127,16 @@ def retirement_text(exam: Exam, now: dt.datetime) -> str | None:
     return f"{verb} on {absolute} ({relative})"
 
 
-def predecessors(kb: KnowledgeBase, code: str) -> list[str]:
-    """Codes of the exams this one replaces."""
-    return sorted(e.code for e in kb.exams.values() if e.successor == code)
-
-
 def exam_embed(exam: Exam, kb: KnowledgeBase, now: dt.datetime) -> discord.Embed:
-    """The catalog card of one exam; only the fields the catalog has are shown."""
-    retired = exam.is_retired(now)
-    title = f"{exam.code}: {exam.title}" if exam.title else exam.code
+    """The catalog card of one exam (:func:`bot.surfaces.catalog.exam_card`) as an embed."""
+    card = exam_card(exam, kb, now, retirement=retirement_text(exam, now))
     embed = discord.Embed(
-        title=truncate(title + (" (retired)" if retired else ""), EMBED_TITLE_MAX),
-        colour=RETIRED_COLOUR if retired else EXAM_COLOUR,
+        title=truncate(card.title, EMBED_TITLE_MAX),
+        colour=RETIRED_COLOUR if card.retired else EXAM_COLOUR,
     )
-    if exam.credential:
-        embed.add_field(name="Credential", value=exam.credential, inline=False)
-    if exam.duration_minutes:
-        embed.add_field(name="Duration", value=f"{exam.duration_minutes} minutes")
-    if exam.passing_score:
-        embed.add_field(
-            name="Passing score",
-            value=f"{exam.passing_score} (scale {kb.policy.score_min}–{kb.policy.score_max})",
-        )
-    retirement = retirement_text(exam, now)
-    embed.add_field(
-        name="Retirement", value=retirement or "No retirement date announced", inline=False
-    )
-    if exam.successor:
-        embed.add_field(name="Successor", value=exam.successor)
-    replaces = predecessors(kb, exam.code)
-    if replaces:
-        embed.add_field(name="Replaces", value=", ".join(replaces))
-    if exam.notes:
-        embed.add_field(name="Notes", value=truncate(exam.notes, EMBED_FIELD_MAX), inline=False)
-    if retired:
+    for name, value, inline in card.fields:
+        embed.add_field(name=name, value=truncate(value, EMBED_FIELD_MAX), inline=inline)
+    if card.retired:
         successor = f" Its successor is **{exam.successor}**." if exam.successor else ""
         embed.description = (
             f"This exam can no longer be taken or booked.{successor} (It {_central_day(exam)}.)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,9 +82,14 @@ class Answer:
 
 
 def answer_question(
-    kb: KnowledgeBase, matcher: Matcher, question: str, now: dt.datetime
+    kb: KnowledgeBase,
+    matcher: Matcher,
+    question: str,
+    now: dt.datetime,
+    commands: Mapping[str, str] | None = None,
 ) -> Answer:
-    """Clean ``question``, match it and render the answer for ``now``.
+    """Clean ``question``, match it and render the answer for ``now`` (naming the bot's
+    commands as ``commands`` says, for the surface that will show it).
 
     Raises :class:`InvalidQuestionError` for a question that cannot be used, and
     :class:`ValueError` for a naive ``now``.
@@ -96,7 +102,7 @@ def answer_question(
     if result.entry_id is None:
         return Answer(None, result.confidence, None, suggestions, result.reason)
     entry = kb.entries[result.entry_id]
-    text = render(entry.answer, kb, now)
+    text = render(entry.answer, kb, now, commands)
     notes = exam_notes(kb, cleaned, entry, text, now)
     return Answer(entry, result.confidence, f"{notes}\n\n{text}" if notes else text, suggestions)
 
@@ -110,6 +116,8 @@ def exam_notes(
     otherwise answer "when does AZ-500 retire?" with AI-102's date: the named exam's
     catalog line comes first, or an honest "not in my catalog". A retired exam is
     flagged whatever the topic, since policy about an exam nobody can sit misleads.
+    A catalog answer (the list of retirements) that leaves the named exam out gets its
+    line too: "when does AZ-104 retire?" says none is announced, as of when.
     """
     lines = []
     for code in dict.fromkeys(exam_codes(normalize(question))):
@@ -122,6 +130,11 @@ def exam_notes(
                     f"**{code}** isn't in my catalog, so I can't give its own details; "
                     f"what follows is about {' and '.join(entry.exams)}."
                 )
-        elif entry.exams or exam.is_retired(now):
+        elif entry.exams or exam.is_retired(now) or _catalog_gap(entry, code, answer):
             lines.append(exam_summary(exam, now))
     return "\n".join(lines)
+
+
+def _catalog_gap(entry: FaqEntry, code: str, answer: str) -> bool:
+    """A catalog entry's answer that does not mention the exam the question names."""
+    return entry.category == "catalog" and code not in answer

@@ -10,13 +10,33 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from zoneinfo import ZoneInfo
 
 from knowledge.codes import try_normalize_exam_code
 from knowledge.models import Exam, KnowledgeBase
 
-PLACEHOLDER_RE = re.compile(r"\{(policy|exam|catalog)\.([A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_]+)?)\}")
+PLACEHOLDER_RE = re.compile(
+    r"\{(policy|exam|catalog|command)\.([A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_]+)?)\}"
+)
+
+# How an answer names one of the bot's commands: ``{command.eligibility}``. These are
+# the Discord slash commands; a surface without them (the console) passes its own words,
+# so an answer never tells a console user to type a slash command.
+DEFAULT_COMMANDS: dict[str, str] = {
+    "ask": "`/ask`",
+    "log": "`/attempt log`",
+    "list": "`/attempt list`",
+    "edit": "`/attempt edit`",
+    "delete": "`/attempt delete`",
+    "eligibility": "`/eligibility`",
+    "remind": "`/remind`",
+    "timezone": "`/settings timezone`",
+    "export": "`/mydata export`",
+    "forget": "`/mydata forget`",
+    "help": "`/help`",
+    "exam": "`/exam`",
+}
 
 # Microsoft states retirement times in US Central time; show them the same way.
 US_CENTRAL = ZoneInfo("America/Chicago")
@@ -40,10 +60,22 @@ def format_day(moment: dt.datetime) -> str:
     return f"{local.day} {local:%B %Y}"
 
 
+def no_retirement_phrase(exam: Exam) -> str:
+    """ "has no retirement announced as of <the day its sources were last checked>" for
+    an exam a source confirms is current; more guarded wording when none does."""
+    day = exam.last_verified
+    if day is None:
+        return "has no announced retirement date"
+    if exam.status is None:
+        # No source confirms the exam is current: say only what the sources lack.
+        return f"has no retirement date in my sources (last checked {day.day} {day:%B %Y})"
+    return f"has no retirement announced as of {day.day} {day:%B %Y}"
+
+
 def retirement_phrase(exam: Exam, now: dt.datetime) -> str:
     """Date-aware wording: "retires on …" before the instant, "retired on …" from it."""
     if exam.retires_at is None:
-        return "has no announced retirement date"
+        return no_retirement_phrase(exam)
     verb = "retired" if exam.is_retired(now) else "retires"
     return f"{verb} on {format_day(exam.retires_at)} (11:59 PM US Central)"
 
@@ -52,7 +84,7 @@ def exam_summary(exam: Exam, now: dt.datetime) -> str:
     """One catalog line about ``exam``: name, retirement (date-aware) and successor."""
     title = f" ({exam.title})" if exam.title else ""
     if exam.retires_at is None:
-        status = "has no announced retirement date"
+        status = no_retirement_phrase(exam)
     elif exam.is_retired(now):
         status = f"{retirement_phrase(exam, now)}: it can no longer be taken"
     else:
@@ -69,6 +101,9 @@ def _exam_field(exam: Exam, field: str, now: dt.datetime) -> str:
         "duration_minutes": lambda: exam.duration_minutes,
         "passing_score": lambda: exam.passing_score,
         "successor": lambda: exam.successor,
+        "level": lambda: exam.level,
+        "price_band": lambda: exam.price_band,
+        "languages": lambda: ", ".join(exam.languages) or None,
         "notes": lambda: exam.notes,
         "retires_on": lambda: format_day(exam.retires_at) if exam.retires_at else None,
         "retirement": lambda: retirement_phrase(exam, now),
@@ -97,7 +132,18 @@ def retirements_list(kb: KnowledgeBase, now: dt.datetime) -> str:
     return "\n".join(lines)
 
 
-def _fill(kb: KnowledgeBase, namespace: str, path: str, now: dt.datetime) -> str:
+def _fill(
+    kb: KnowledgeBase,
+    namespace: str,
+    path: str,
+    now: dt.datetime,
+    commands: Mapping[str, str],
+) -> str:
+    if namespace == "command":
+        if path not in DEFAULT_COMMANDS:
+            known = ", ".join(sorted(DEFAULT_COMMANDS))
+            raise UnknownPlaceholderError(f"command.{path}", f"no such command (known: {known})")
+        return commands.get(path, DEFAULT_COMMANDS[path])
     if namespace == "policy":
         if path not in type(kb.policy).model_fields or path == "sources":
             raise UnknownPlaceholderError(f"policy.{path}", "no such policy parameter")
@@ -113,10 +159,17 @@ def _fill(kb: KnowledgeBase, namespace: str, path: str, now: dt.datetime) -> str
     return _exam_field(kb.exams[code], field, now)
 
 
-def render(text: str, kb: KnowledgeBase, now: dt.datetime) -> str:
+def render(
+    text: str,
+    kb: KnowledgeBase,
+    now: dt.datetime,
+    commands: Mapping[str, str] | None = None,
+) -> str:
     """Fill every placeholder in ``text``; raise :class:`UnknownPlaceholderError` on any
-    that cannot be filled, so a broken answer is caught at load time, not by a member."""
-    return PLACEHOLDER_RE.sub(lambda m: _fill(kb, m.group(1), m.group(2), now), text)
+    that cannot be filled, so a broken answer is caught at load time, not by a member.
+    ``commands`` names the bot's commands on the surface that will show the text."""
+    names = DEFAULT_COMMANDS if commands is None else commands
+    return PLACEHOLDER_RE.sub(lambda m: _fill(kb, m.group(1), m.group(2), now, names), text)
 
 
 def placeholders(text: str) -> list[str]:

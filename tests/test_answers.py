@@ -75,3 +75,14 @@ def test_to_json_shape(kb, matcher):
 def test_naive_now_rejected(kb, matcher):
     with pytest.raises(ValueError):
         answer_question(kb, matcher, "retake cost", dt.datetime(2026, 1, 1))
+
+
+def test_should_say_no_retirement_is_announced_as_of_a_date_for_an_active_exam(kb, matcher):
+    answer = answer_question(kb, matcher, "When does AZ-104 retire?", NOW)
+
+    assert answer.text is not None
+    assert "**AZ-104** (Microsoft Azure Administrator) has no retirement announced as of " in (
+        answer.text
+    )
+    day = kb.exams["AZ-104"].last_verified
+    assert f"as of {day.day} {day:%B %Y}" in answer.text

@@ -36,10 +36,10 @@ def test_should_add_nothing_for_the_exam_the_entry_is_about() -> None:
 
 
 def test_should_be_honest_about_an_uncatalogued_exam_on_an_exam_specific_entry() -> None:
-    notes = exam_notes(KB, "when does az-104 retire", RETIREMENT, "", NOW)
+    notes = exam_notes(KB, "when does az-220 retire", RETIREMENT, "", NOW)
 
     assert notes == (
-        "**AZ-104** isn't in my catalog, so I can't give its own details; what follows is "
+        "**AZ-220** isn't in my catalog, so I can't give its own details; what follows is "
         "about AI-102."
     )
 

@@ -219,3 +219,73 @@ def test_should_load_without_member_questions(data_dir: Path) -> None:
     kb = load_knowledge(data_dir)
 
     assert all(not entry.examples for entry in kb.entries.values())
+
+
+# Each case breaks one catalog entry; kb check must name exams.toml, the exam and the field.
+_AZ_104 = 'code = "AZ-104"\ntitle = "Microsoft Azure Administrator"'
+_CATALOG_BREAKS = [
+    pytest.param(_AZ_104, 'code = "AZ-1O4"\ntitle = "Microsoft Azure Administrator"',
+                 "exams.toml [AZ-1O4] code:", id="bad-code"),
+    pytest.param('code = "AZ-700"', 'code = "AZ-104"', "exams.toml [AZ-104] code: duplicate",
+                 id="duplicate-code"),
+    pytest.param('code = "SC-900"', 'code = "SC-900"\nsuccessor = "SC-999"',
+                 "exams.toml [SC-900] successor: SC-999 is not catalogued", id="unknown-successor"),
+    pytest.param('code = "DP-203"', 'code = "DP-203"\nbeta_from = 2025-06-01',
+                 "exams.toml [DP-203] retires_at: retires on 2025-03-31, before its own beta",
+                 id="retirement-before-beta"),
+    pytest.param('code = "AI-103"\ntitle = "Developing AI Apps and Agents on Azure"',
+                 'code = "AI-103"\ntitle = "Developing AI Apps and Agents on Azure"\n'
+                 'retires_at = 2026-03-31T23:59:00-05:00',
+                 "exams.toml [AI-103] retires_at: retires on 2026-03-31, before its own beta",
+                 id="retirement-before-beta-of-a-live-exam"),
+    pytest.param('code = "SC-900"\n',
+                 'code = "SC-900"\nstatus = "beta"\nretires_at = 2030-01-31T23:59:00-06:00\n',
+                 "exams.toml [SC-900] status: a beta exam has no retirement date",
+                 id="retiring-beta"),
+    pytest.param('code = "PL-900"\n', 'code = "PL-900"\nstatus = "retiring"\n',
+                 "exams.toml [PL-900] status:", id="unknown-status"),
+    pytest.param('code = "GH-900"\n', 'code = "GH-900"\nlevel = "master"\n',
+                 "exams.toml [GH-900] level:", id="unknown-level"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), _CATALOG_BREAKS)
+def test_kb_check_should_name_file_exam_and_field_for_a_broken_catalog_entry(
+    data_dir: Path, old: str, new: str, expected: str
+) -> None:
+    _edit(data_dir / "exams.toml", old, new)
+
+    problems = _problems(data_dir)
+
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_kb_check_should_name_an_exam_without_a_source(data_dir: Path) -> None:
+    path = data_dir / "exams.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index('code = "GH-900"')
+    path.write_text(text[: text.index("[[exam.sources]]", start)], encoding="utf-8")
+
+    problems = _problems(data_dir)
+
+    assert "exams.toml [GH-900] sources: at least one source" in problems
+
+
+def test_kb_check_should_name_the_exam_through_the_command_line(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _edit(data_dir / "exams.toml", 'code = "DP-203"', 'code = "DP-203"\nbeta_from = 2025-06-01')
+
+    status = main(["kb", "check", "--data-dir", str(data_dir)])
+
+    assert status == 1
+    assert "exams.toml [DP-203] retires_at: retires on 2025-03-31" in capsys.readouterr().err
+
+
+def test_should_catalogue_the_exams_study_groups_sit_most() -> None:
+    exams = load_knowledge().exams
+
+    for code in ("AZ-104", "AZ-900", "AZ-305", "SC-900", "SC-401", "DP-700", "PL-300", "GH-900"):
+        assert exams[code].sources, code
+    assert exams["DP-203"].successor == "DP-700"
+    assert exams["AZ-900"].level == "fundamentals" and exams["AZ-900"].price_band

@@ -59,18 +59,19 @@ async def test_should_show_successor_card_with_predecessor_when_exam_is_ai_103(b
 
     card = fields(recorder.last)
     assert recorder.last.embed.title.startswith("AI-103: Developing AI Apps")
-    assert card["Retirement"] == "No retirement date announced"
+    assert card["Retirement"] == "No retirement announced as of 1 December 2026"
     assert card["Replaces"] == "AI-102"
+    assert card["Status"] == "Active"
     # Sources disagree (100 or 120 minutes): no single number, the notes explain.
-    assert "Duration" not in card
+    assert card["Duration"] == "not confirmed"
     assert "100" in card["Notes"] and "120" in card["Notes"]
 
 
 async def test_should_say_general_policy_applies_when_code_is_not_catalogued(bot):
-    recorder = await exam(bot, "AZ-104")
+    recorder = await exam(bot, "AZ-220")
 
     reply = recorder.last
-    assert "AZ-104 isn't in my catalog" in reply.embed.title
+    assert "AZ-220 isn't in my catalog" in reply.embed.title
     assert "24 hours" in reply.embed.description
     assert "general retake policy" in reply.embed.description
 
@@ -92,4 +93,59 @@ async def test_should_offer_matching_catalog_codes_when_autocompleting(bot):
     assert [c.value for c in choices][:2] == ["AI-102", "AI-103"]
     assert len(exam_choices(bot.knowledge.kb, "")) <= 25
     assert all(len(c.name) <= 100 for c in exam_choices(bot.knowledge.kb, ""))
-    assert [c.value for c in exam_choices(bot.knowledge.kb, "power platform")] == ["PL-400"]
+    assert [c.value for c in exam_choices(bot.knowledge.kb, "power platform")] == [
+        "PL-400",
+        "PL-900",
+    ]
+
+
+async def test_should_offer_newly_catalogued_exams_when_autocompleting(bot):
+    interaction, _ = make_interaction(bot)
+
+    by_code = await cog(bot).exam_autocomplete(interaction, "az10")
+    by_title = await cog(bot).exam_autocomplete(interaction, "fabric data engineer")
+
+    assert [c.value for c in by_code] == ["AZ-104"]
+    assert by_code[0].name == "AZ-104 — Microsoft Azure Administrator"
+    assert [c.value for c in by_title] == ["DP-700"]
+
+
+async def test_should_say_not_confirmed_when_a_field_is_unverified(bot):
+    recorder = await exam(bot, "AZ-104")
+
+    card = fields(recorder.last)
+    assert recorder.last.embed.title == "AZ-104: Microsoft Azure Administrator"
+    assert card["Level"] == "Associate"
+    assert card["Status"] == "Active"
+    assert card["Price"] == "USD 165 (US)"
+    assert card["Passing score"].startswith("700")
+    # Sources disagree on its length and none lists its languages: no guess.
+    assert card["Duration"] == "not confirmed"
+    assert card["Languages"] == "not confirmed"
+    assert card["Retirement"].startswith("No retirement announced as of ")
+
+
+async def test_should_show_every_sourced_field_when_exam_has_them(bot):
+    recorder = await exam(bot, "DP-700")
+
+    card = fields(recorder.last)
+    assert card["Level"] == "Associate"
+    assert "Portuguese (Brazil)" in card["Languages"]
+    assert card["Price"] == "USD 165 (US)"
+
+
+async def test_should_say_status_is_not_confirmed_when_no_source_says(bot):
+    recorder = await exam(bot, "MS-700")
+
+    card = fields(recorder.last)
+    assert card["Status"] == "not confirmed"
+    assert card["Retirement"].startswith("No retirement date in my sources (last checked ")
+
+
+async def test_should_show_retired_status_when_exam_retired_before_today(bot):
+    recorder = await exam(bot, "DP-203")
+
+    card = fields(recorder.last)
+    assert card["Status"] == "Retired"
+    assert card["Successor"] == "DP-700"
+    assert "(retired)" in recorder.last.embed.title
