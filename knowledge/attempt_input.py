@@ -27,6 +27,9 @@ from knowledge.rules import AttemptResult
 
 # Without a time of day we assume the last minute of the day in the member's zone.
 ASSUMED_TIME = dt.time(23, 59)
+# Microsoft's certification exams began in the 1990s: an attempt before this day is a
+# typo in the year (and far enough from year 1 that no time zone can overflow it).
+EARLIEST_ATTEMPT_DAY = dt.date(1990, 1, 1)
 _MAX_ECHO = 40
 
 _DATE_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$", re.ASCII)
@@ -55,9 +58,14 @@ def parse_date(text: str) -> dt.date:
             f"`{_echo(text)}` is not a date: use YYYY-MM-DD, like 2026-11-20."
         )
     try:
-        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        day = dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
         raise AttemptInputError(f"`{_echo(text)}` is not a real calendar date.") from None
+    if day < EARLIEST_ATTEMPT_DAY:
+        raise AttemptInputError(
+            f"{day.isoformat()} is before Microsoft certification exams existed: check the year."
+        )
+    return day
 
 
 def parse_time(text: str) -> dt.time:
