@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Literal
 
@@ -13,6 +14,7 @@ from bot.client import ExamBot
 from bot.cogs.catalog import MAX_CHOICES, exam_choices
 from bot.errors import UserFacingError
 from bot.member_log import (
+    LoggedAttempt,
     PersonalInputError,
     delete_attempt,
     edit_attempt,
@@ -62,14 +64,26 @@ def member_exam_choices(
 
 
 class AttemptsCog(commands.Cog, name="Attempts"):
-    """Log, list and delete your own exam attempts."""
+    """Log, list, correct and delete your own exam attempts."""
 
     attempt = app_commands.Group(
-        name="attempt", description="Your exam attempts: log, list, delete"
+        name="attempt", description="Your exam attempts: log, list, edit, delete"
     )
 
     def __init__(self, bot: ExamBot) -> None:
         self.bot = bot
+
+    async def _show_logged(
+        self, interaction: discord.Interaction, logged: LoggedAttempt, now: dt.datetime
+    ) -> None:
+        """The private reply after logging or editing, with "Set the time" / "Merge"."""
+        if logged.reminder is not None or logged.edited:
+            wake_reminders(self.bot)  # a new or moved wait may move the reminder
+        await interaction.edit_original_response(
+            content=truncate(describe_logged(logged, DISCORD, now), MESSAGE_MAX),
+            allowed_mentions=NONE,
+            view=logged_view(logged),
+        )
 
     @attempt.command(name="log")
     @app_commands.describe(
@@ -103,14 +117,7 @@ class AttemptsCog(commands.Cog, name="Attempts"):
             logged = await log_checked(self.bot.db, kb, interaction.user.id, checked, now=now)
         except PersonalInputError as exc:
             raise UserFacingError(f"❌ {exc.message} Nothing was logged.") from exc
-        if logged.reminder is not None:
-            wake_reminders(self.bot)
-        view = logged_view(logged)
-        await interaction.edit_original_response(
-            content=truncate(describe_logged(logged, DISCORD, now), MESSAGE_MAX),
-            allowed_mentions=NONE,
-            view=view,
-        )
+        await self._show_logged(interaction, logged, now)
 
     @log_command.autocomplete("exam")
     async def log_exam_autocomplete(
@@ -168,13 +175,7 @@ class AttemptsCog(commands.Cog, name="Attempts"):
             )  # fmt: skip
         except PersonalInputError as exc:
             raise UserFacingError(f"❌ {exc.message} Nothing was changed.") from exc
-        wake_reminders(self.bot)
-        view = logged_view(logged)
-        await interaction.edit_original_response(
-            content=truncate(describe_logged(logged, DISCORD, now), MESSAGE_MAX),
-            allowed_mentions=NONE,
-            view=view,
-        )
+        await self._show_logged(interaction, logged, now)
 
     @edit_command.autocomplete("attempt")
     async def edit_autocomplete(
