@@ -23,10 +23,16 @@ class Settings(BaseSettings):
     # Optional here so that a missing token produces guidance, not a validation traceback.
     discord_token: SecretStr | None = None
     database_path: Path = Path("data/bot.db")
+    # postgresql://user:password@host:port/db: PostgreSQL instead of the SQLite file (wins
+    # over DATABASE_PATH). Secret: it carries the password, which logs must never show.
+    database_url: SecretStr | None = None
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     # Questions per member (DMs, @mentions, /ask, "Ask the exam bot"): one every N seconds.
     free_text_cooldown_seconds: float = Field(default=3.0, ge=0)
+    # The knowledge directory (policy.toml, exams.toml, faq/, optional matcher/); None =
+    # the packaged one. Read by run, console, ask, eligibility and kb check (--data-dir wins).
+    knowledge_dir: Path | None = None
 
     @property
     def token(self) -> str | None:
@@ -35,3 +41,11 @@ class Settings(BaseSettings):
             return None
         value = self.discord_token.get_secret_value().strip()
         return value or None
+
+
+def knowledge_dir(explicit: Path | None = None) -> Path | None:
+    """The knowledge directory to load: ``explicit`` (``--data-dir``), else the
+    ``KNOWLEDGE_DIR`` setting, else None (the packaged knowledge)."""
+    if explicit is not None:
+        return explicit
+    return Settings().knowledge_dir

@@ -1,4 +1,4 @@
-"""The command line: ``python -m bot {ask,kb,eligibility,run,console} …``.
+"""The command line: ``python -m bot {ask,kb,eligibility,run,console,db} …``.
 
 Each sub-command lives in its own module with a ``register(subparsers)`` function and
 imports its heavy dependencies lazily, so ``ask`` and ``eligibility`` start fast and
@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "bot.cli.eligibility",
     "bot.cli.run",
     "bot.cli.console",
+    "bot.cli.db",
 )
 
 _BOM = "\ufeff"

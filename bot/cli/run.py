@@ -146,8 +146,7 @@ async def _start(settings: Settings, token: str, *, force_sync: bool, policy: St
     import discord
 
     from bot.knowledge_state import KnowledgeState
-    from bot.storage import Database
-    from bot.storage.database import DatabaseOpenError
+    from bot.storage.database import DatabaseOpenError, open_database, store_setting
     from knowledge.loader import KnowledgeError
 
     discord.utils.setup_logging(level=_level(settings.log_level))
@@ -162,10 +161,11 @@ async def _start(settings: Settings, token: str, *, force_sync: bool, policy: St
         return EXIT_FAILURE
 
     try:
-        db = await Database.open(settings.database_path)
+        db = await open_database(settings)
     except DatabaseOpenError as exc:
+        # store_setting names DATABASE_URL (password masked) or DATABASE_PATH.
         _error(
-            f"Can't use the database (DATABASE_PATH={settings.database_path}): {exc.problem}. "
+            f"Can't use the database ({store_setting(settings)}): {exc.problem}. "
             f"To fix it: {exc.advice}. Not starting."
         )
         return EXIT_FAILURE

@@ -1,4 +1,10 @@
-"""Schema migrations: numbered SQL files, the version kept in ``PRAGMA user_version``."""
+"""Schema migrations: numbered SQL files per backend, the version kept in the database.
+
+``migrations/sqlite/`` and ``migrations/postgres/`` hold the same versions: version N is
+the same logical schema on both (what ``python -m bot db copy`` relies on), written in
+each dialect. SQLite keeps the version in ``PRAGMA user_version``; PostgreSQL in a
+``schema_version`` table (:mod:`bot.storage.postgres`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 import aiosqlite
+
+from bot.storage._gate import Dialect
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +72,9 @@ class Migration:
     sql: str
 
 
-def load_migrations() -> list[Migration]:
-    """Every migration shipped in the package, in order, numbered 1, 2, 3… without gaps."""
-    folder = resources.files("bot.storage").joinpath("migrations")
+def load_migrations(dialect: Dialect = "sqlite") -> list[Migration]:
+    """Every migration shipped for ``dialect``, in order, numbered 1, 2, 3… without gaps."""
+    folder = resources.files("bot.storage").joinpath("migrations", dialect)
     found: list[Migration] = []
     for item in folder.iterdir():
         match = _FILE_RE.match(item.name)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from bot.storage._gate import Gate
+from bot.storage._gate import DuplicateKeyError, Gate
 from bot.storage._time import from_db, to_db
 from knowledge.codes import normalize_exam_code, try_normalize_exam_code
 
@@ -18,6 +17,7 @@ SCORE_MAX = 1000
 INSERT_ATTEMPT = """
 INSERT INTO attempts (user_id, exam_code, taken_at, result, score, time_given, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?)
+RETURNING id
 """
 SELECT_FOR_USER = """
 SELECT id, user_id, exam_code, taken_at, result, score, time_given, created_at
@@ -110,13 +110,11 @@ class AttemptRepository:
         params = (user_id, code, taken, result, score, int(bool(time_given)), created)
         try:
             async with self._gate.transaction() as conn:
-                cursor = await conn.execute(INSERT_ATTEMPT, params)
-                attempt_id = cursor.lastrowid
-        except sqlite3.IntegrityError as exc:
-            if "UNIQUE" in str(exc):
-                raise DuplicateAttemptError(user_id, code, taken_at) from exc
-            raise
-        assert attempt_id is not None
+                row = await conn.fetchone(INSERT_ATTEMPT, params)
+        except DuplicateKeyError as exc:
+            raise DuplicateAttemptError(user_id, code, taken_at) from exc
+        assert row is not None
+        attempt_id = int(row[0])
         return StoredAttempt(
             id=attempt_id,
             user_id=user_id,
@@ -158,20 +156,18 @@ class AttemptRepository:
             async with self._gate.transaction() as conn:
                 for code, taken, result, score, time_given in checked:
                     params = (user_id, code, taken, result, score, int(bool(time_given)), created)
-                    cursor = await conn.execute(INSERT_ATTEMPT, params)
-                    assert cursor.lastrowid is not None
+                    row = await conn.fetchone(INSERT_ATTEMPT, params)
+                    assert row is not None
                     stored.append(
                         StoredAttempt(
-                            cursor.lastrowid, user_id, code, from_db(taken), result, score,
+                            int(row[0]), user_id, code, from_db(taken), result, score,
                             bool(time_given), from_db(created),
                         )
                     )  # fmt: skip
-        except sqlite3.IntegrityError as exc:
-            if "UNIQUE" in str(exc):
-                # Rows go in order: the one that collided is the first not stored.
-                code, taken = checked[len(stored)][:2]
-                raise DuplicateAttemptError(user_id, code, from_db(taken)) from exc
-            raise
+        except DuplicateKeyError as exc:
+            # Rows go in order: the one that collided is the first not stored.
+            code, taken = checked[len(stored)][:2]
+            raise DuplicateAttemptError(user_id, code, from_db(taken)) from exc
         return stored
 
     async def update(
@@ -189,9 +185,7 @@ class AttemptRepository:
         Raises :class:`DuplicateAttemptError` (nothing changed) when another attempt of
         theirs at the same exam is logged at the new moment."""
         async with self._gate.read() as conn:
-            cursor = await conn.execute(SELECT_ONE, (user_id, attempt_id))
-            row = await cursor.fetchone()
-            await cursor.close()
+            row = await conn.fetchone(SELECT_ONE, (user_id, attempt_id))
         if row is None:
             return None
         current = StoredAttempt.from_row(row)
@@ -199,12 +193,9 @@ class AttemptRepository:
         params = (taken, result, score, int(bool(time_given)), user_id, attempt_id)
         try:
             async with self._gate.transaction() as conn:
-                cursor = await conn.execute(UPDATE_ONE, params)
-                changed = cursor.rowcount > 0
-        except sqlite3.IntegrityError as exc:
-            if "UNIQUE" in str(exc):
-                raise DuplicateAttemptError(user_id, current.exam_code, taken_at) from exc
-            raise
+                changed = await conn.execute(UPDATE_ONE, params) > 0
+        except DuplicateKeyError as exc:
+            raise DuplicateAttemptError(user_id, current.exam_code, taken_at) from exc
         if not changed:
             return None
         return StoredAttempt(
@@ -224,34 +215,27 @@ class AttemptRepository:
         """The member's attempts, oldest first; only one exam's when ``exam_code`` is given."""
         async with self._gate.read() as conn:
             if exam_code is None:
-                cursor = await conn.execute(SELECT_FOR_USER, (user_id,))
+                rows = await conn.fetch(SELECT_FOR_USER, (user_id,))
             else:
                 code = try_normalize_exam_code(exam_code)
                 if code is None:  # a malformed code cannot have been stored
                     return []
-                cursor = await conn.execute(SELECT_FOR_USER_EXAM, (user_id, code))
-            rows = await cursor.fetchall()
-            await cursor.close()
+                rows = await conn.fetch(SELECT_FOR_USER_EXAM, (user_id, code))
         return [StoredAttempt.from_row(row) for row in rows]
 
     async def get(self, user_id: int, attempt_id: int) -> StoredAttempt | None:
         """The attempt, or ``None`` when it does not exist or is not this member's."""
         async with self._gate.read() as conn:
-            cursor = await conn.execute(SELECT_ONE, (user_id, attempt_id))
-            row = await cursor.fetchone()
-            await cursor.close()
+            row = await conn.fetchone(SELECT_ONE, (user_id, attempt_id))
         return None if row is None else StoredAttempt.from_row(row)
 
     async def delete(self, user_id: int, attempt_id: int) -> bool:
         """Delete the member's own attempt; ``False`` (and nothing touched) for anyone else's."""
         async with self._gate.transaction() as conn:
-            cursor = await conn.execute(DELETE_ONE, (user_id, attempt_id))
-            return cursor.rowcount > 0
+            return await conn.execute(DELETE_ONE, (user_id, attempt_id)) > 0
 
     async def exam_codes_for_user(self, user_id: int) -> list[str]:
         """Distinct exam codes the member has logged, sorted."""
         async with self._gate.read() as conn:
-            cursor = await conn.execute(SELECT_EXAM_CODES, (user_id,))
-            rows = await cursor.fetchall()
-            await cursor.close()
+            rows = await conn.fetch(SELECT_EXAM_CODES, (user_id,))
         return [str(row[0]) for row in rows]

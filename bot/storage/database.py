@@ -1,4 +1,9 @@
-"""The database handle: one aiosqlite connection, migrated on open, and the repositories."""
+"""The database handle: a backend (SQLite file or PostgreSQL pool), migrated on open, and
+the repositories, which reach either backend through the same :class:`~bot.storage._gate.Gate`.
+
+:func:`open_database` picks the backend from the settings: ``DATABASE_URL`` (PostgreSQL)
+wins over ``DATABASE_PATH`` (SQLite, the embedded default).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,14 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
-from bot.storage._gate import Gate
+from bot.storage._gate import Connection, Dialect, Gate, SqliteGate
 from bot.storage._migrate import (
     DatabaseOpenError,
     check_not_too_new,
@@ -37,6 +42,9 @@ from bot.storage.reminders import Reminder, ReminderRepository
 from bot.storage.settings import SELECT_TIMEZONE, SettingsRepository
 from bot.storage.unanswered import UnansweredRepository
 
+if TYPE_CHECKING:
+    from bot.config import Settings
+
 log = logging.getLogger(__name__)
 
 # How long a write waits for another *process* holding the write lock (ms). Coroutines of
@@ -58,14 +66,14 @@ class Database:
     or ``async with await Database.open(path) as db:``.
 
     Repositories: ``db.attempts``, ``db.settings``, ``db.reminders``, ``db.unanswered``,
-    ``db.feedback``. They share one connection; :meth:`transaction` serialises its use.
+    ``db.feedback``. They share one gate: on SQLite one connection whose use
+    :meth:`transaction` serialises, on PostgreSQL a pool (:func:`open_database`).
     """
 
-    def __init__(self, conn: aiosqlite.Connection, path: str, clock: Clock = utc_now) -> None:
-        self.path = path
-        self._conn = conn
-        self._gate = Gate(conn, clock)
-        self._closed = False
+    def __init__(self, gate: Gate, location: str) -> None:
+        self.path = location  # the file, or the URL with its password masked
+        self.dialect: Dialect = gate.dialect
+        self._gate = gate
         self.attempts = AttemptRepository(self._gate)
         self.settings = SettingsRepository(self._gate)
         self.reminders = ReminderRepository(self._gate)
@@ -119,17 +127,30 @@ class Database:
         except BaseException:
             _remove_created(created)
             raise
-        log.info("Opened database %s at schema version %d", location, version)
-        return cls(conn, location, clock)
+        log.info("Opened SQLite database %s at schema version %d", location, version)
+        return cls(SqliteGate(conn, clock), location)
+
+    @classmethod
+    async def open_postgres(
+        cls, url: str, *, clock: Clock = utc_now, pool_size: int | None = None
+    ) -> Database:
+        """Connect a pool to ``url`` and migrate (under an advisory lock).
+
+        Raises :class:`DatabaseOpenError` for a malformed URL, an unreachable server,
+        wrong credentials or a missing database, or a schema newer than the code; the
+        database is left as it was (migrations run in one transaction).
+        """
+        from bot.storage import postgres
+
+        size = postgres.POOL_MAX_SIZE if pool_size is None else pool_size
+        gate, version = await postgres.open_gate(url, clock, max_size=size)
+        location = postgres.mask_url(url)
+        log.info("Opened PostgreSQL database %s at schema version %d", location, version)
+        return cls(gate, location)
 
     async def close(self) -> None:
         """Wait for the running transaction, if any, then close. Safe to call twice."""
-        if self._closed:
-            return
-        async with self._gate.lock:
-            if not self._closed:
-                self._closed = True
-                await self._conn.close()
+        await self._gate.close()
 
     async def __aenter__(self) -> Database:
         return self
@@ -143,17 +164,27 @@ class Database:
         await self.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error), one at a time.
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error), one at a time on SQLite;
+        a pooled READ COMMITTED transaction on PostgreSQL. SQL uses ``?`` placeholders.
 
-        Don't call repository methods inside it: they take the same lock (deadlock).
+        Don't call repository methods inside it: on SQLite they take the same lock
+        (deadlock).
         """
         async with self._gate.transaction() as conn:
             yield conn
 
+    def snapshot(self) -> AbstractAsyncContextManager[Connection]:
+        """A consistent, read-only view of everything (exports and copies: never torn by
+        a write landing half-way through)."""
+        return self._gate.transaction(immediate=False)
+
     async def schema_version(self) -> int:
-        async with self._gate.read() as conn, conn.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
+        query = "PRAGMA user_version"
+        if self.dialect == "postgres":
+            query = "SELECT version FROM schema_version"
+        async with self._gate.read() as conn:
+            row = await conn.fetchone(query)
         return int(row[0]) if row else 0
 
     async def export_user(self, user_id: int) -> dict[str, Any]:
@@ -164,16 +195,15 @@ class Database:
         async with self._gate.transaction(immediate=False) as conn:
             attempts = [
                 StoredAttempt.from_row(r)
-                for r in await conn.execute_fetchall(SELECT_ATTEMPTS_FOR_USER, (user_id,))
+                for r in await conn.fetch(SELECT_ATTEMPTS_FOR_USER, (user_id,))
             ]
-            tz_rows = list(await conn.execute_fetchall(SELECT_TIMEZONE, (user_id,)))
+            tz_rows = await conn.fetch(SELECT_TIMEZONE, (user_id,))
             reminders = [
                 Reminder.from_row(r)
-                for r in await conn.execute_fetchall(SELECT_REMINDERS_FOR_USER, (user_id,))
+                for r in await conn.fetch(SELECT_REMINDERS_FOR_USER, (user_id,))
             ]
             feedback = [
-                Feedback.from_row(r)
-                for r in await conn.execute_fetchall(SELECT_FEEDBACK_FOR_USER, (user_id,))
+                Feedback.from_row(r) for r in await conn.fetch(SELECT_FEEDBACK_FOR_USER, (user_id,))
             ]
         return {
             "user_id": user_id,
@@ -188,8 +218,7 @@ class Database:
         counts: dict[str, int] = {}
         async with self._gate.transaction() as conn:
             for table, statement in FORGET_STATEMENTS:
-                cursor = await conn.execute(statement, (user_id,))
-                counts[table] = cursor.rowcount
+                counts[table] = await conn.execute(statement, (user_id,))
         return counts
 
 
@@ -276,10 +305,18 @@ def _open_problem(exc: OSError | sqlite3.Error) -> DatabaseOpenError | None:
 
 
 def is_busy_error(exc: BaseException) -> bool:
-    """Whether ``exc`` is SQLite giving up on another process's lock after the busy timeout.
+    """Whether ``exc`` is SQLite giving up on another process's lock after the busy timeout,
+    or PostgreSQL unreachable for a moment (a lost connection, a restart, a deadlock).
 
-    Not a bug: the operation was rolled back and simply needs repeating a moment later.
+    Not a bug: the operation was rolled back and simply needs repeating a moment later
+    (on PostgreSQL the pool reconnects on the next use).
     """
+    if type(exc).__module__.startswith("asyncpg") or isinstance(
+        exc, ConnectionError | TimeoutError
+    ):
+        from bot.storage.postgres import is_connection_problem
+
+        return is_connection_problem(exc)
     if not isinstance(exc, sqlite3.OperationalError):
         return False
     code = getattr(exc, "sqlite_errorcode", None)
@@ -289,4 +326,47 @@ def is_busy_error(exc: BaseException) -> bool:
     return "database is locked" in text or "database is busy" in text
 
 
-__all__ = ["BUSY_TIMEOUT_MS", "Database", "DatabaseOpenError", "is_busy_error"]
+def store_setting(settings: Settings) -> str:
+    """The setting that chose the store, as the operator wrote it, password masked:
+    ``DATABASE_URL=postgresql://bot:***@host:5432/db`` or ``DATABASE_PATH=data/bot.db``."""
+    url = database_url(settings)
+    if url is not None:
+        from bot.storage.postgres import mask_url
+
+        return f"DATABASE_URL={mask_url(url)}"
+    return f"DATABASE_PATH={settings.database_path}"
+
+
+def database_url(settings: Settings) -> str | None:
+    """``DATABASE_URL`` when set and not blank."""
+    if settings.database_url is None:
+        return None
+    return settings.database_url.get_secret_value().strip() or None
+
+
+async def open_database(settings: Settings, *, clock: Clock = utc_now) -> Database:
+    """The store the settings choose: PostgreSQL when ``DATABASE_URL`` is set (it wins),
+    else the SQLite file ``DATABASE_PATH``. Logs which one (never the password).
+
+    Raises :class:`DatabaseOpenError` as :meth:`Database.open` and
+    :meth:`Database.open_postgres` do.
+    """
+    url = database_url(settings)
+    if url is not None:
+        db = await Database.open_postgres(url, clock=clock)
+        log.info("Using the PostgreSQL store (%s)", store_setting(settings))
+        return db
+    db = await Database.open(settings.database_path, clock=clock)
+    log.info("Using the SQLite store (%s)", store_setting(settings))
+    return db
+
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "Database",
+    "DatabaseOpenError",
+    "database_url",
+    "is_busy_error",
+    "open_database",
+    "store_setting",
+]

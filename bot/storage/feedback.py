@@ -75,14 +75,10 @@ class FeedbackRepository:
     async def counts(self) -> dict[str, tuple[int, int]]:
         """``entry_id -> (helpful, unhelpful)``."""
         async with self._gate.read() as conn:
-            cursor = await conn.execute(SELECT_COUNTS)
-            rows = await cursor.fetchall()
-            await cursor.close()
+            rows = await conn.fetch(SELECT_COUNTS)
         return {str(row[0]): (int(row[1]), int(row[2])) for row in rows}
 
     async def list_for_user(self, user_id: int) -> list[Feedback]:
         async with self._gate.read() as conn:
-            cursor = await conn.execute(SELECT_FOR_USER, (user_id,))
-            rows = await cursor.fetchall()
-            await cursor.close()
+            rows = await conn.fetch(SELECT_FOR_USER, (user_id,))
         return [Feedback.from_row(row) for row in rows]

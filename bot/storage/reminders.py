@@ -2,7 +2,8 @@
 
 Delivery is claim-based: :meth:`ReminderRepository.claim_due` marks due rows as sent in
 the same transaction that selects them, so a reminder is handed out at most once, across
-restarts and across concurrent callers (even other processes: ``BEGIN IMMEDIATE``).
+restarts and across concurrent callers (even other processes: ``BEGIN IMMEDIATE`` on
+SQLite, row locks with ``SKIP LOCKED`` on PostgreSQL).
 The price is at-most-once delivery: if the process dies between the claim and the DM,
 that reminder is not retried. For a courtesy reminder that is the right trade (a
 duplicate DM is worse than a missed one); :meth:`release` exists for failures the
@@ -55,6 +56,10 @@ WHERE enabled = 1 AND sent_at IS NULL AND due_at <= ?
 ORDER BY due_at, user_id, exam_code
 LIMIT ?
 """
+# PostgreSQL runs transactions side by side (SQLite's BEGIN IMMEDIATE serialises them):
+# without the row locks two processes could select, and both send, the same reminder.
+# SKIP LOCKED lets each take rows the other has not.
+SELECT_DUE_LOCKING = SELECT_DUE.rstrip() + " FOR UPDATE SKIP LOCKED\n"
 MARK_SENT = """
 UPDATE reminders SET sent_at = ? WHERE user_id = ? AND exam_code = ? AND sent_at IS NULL
 """
@@ -137,33 +142,26 @@ class ReminderRepository:
         if code is None:
             return False
         async with self._gate.transaction() as conn:
-            cursor = await conn.execute(DISABLE_REMINDER, (user_id, code))
-            return cursor.rowcount > 0
+            return await conn.execute(DISABLE_REMINDER, (user_id, code)) > 0
 
     async def get(self, user_id: int, exam_code: str) -> Reminder | None:
         code = try_normalize_exam_code(exam_code)
         if code is None:
             return None
         async with self._gate.read() as conn:
-            cursor = await conn.execute(SELECT_ONE, (user_id, code))
-            row = await cursor.fetchone()
-            await cursor.close()
+            row = await conn.fetchone(SELECT_ONE, (user_id, code))
         return None if row is None else Reminder.from_row(row)
 
     async def list_for_user(self, user_id: int) -> list[Reminder]:
         """All the member's reminders (disabled and sent ones too), soonest first."""
         async with self._gate.read() as conn:
-            cursor = await conn.execute(SELECT_FOR_USER, (user_id,))
-            rows = await cursor.fetchall()
-            await cursor.close()
+            rows = await conn.fetch(SELECT_FOR_USER, (user_id,))
         return [Reminder.from_row(row) for row in rows]
 
     async def next_due_at(self) -> dt.datetime | None:
         """When the earliest enabled, unsent reminder is due (possibly in the past)."""
         async with self._gate.read() as conn:
-            cursor = await conn.execute(SELECT_NEXT_DUE)
-            row = await cursor.fetchone()
-            await cursor.close()
+            row = await conn.fetchone(SELECT_NEXT_DUE)
         return None if row is None else from_db_optional(row[0])
 
     async def claim_due(self, now: dt.datetime, limit: int = 100) -> list[Reminder]:
@@ -175,9 +173,8 @@ class ReminderRepository:
         """
         stamp = to_db(now)
         async with self._gate.transaction() as conn:
-            cursor = await conn.execute(SELECT_DUE, (stamp, max(0, limit)))
-            rows = await cursor.fetchall()
-            await cursor.close()
+            select_due = SELECT_DUE_LOCKING if conn.dialect == "postgres" else SELECT_DUE
+            rows = await conn.fetch(select_due, (stamp, max(0, limit)))
             claimed = [Reminder.from_row(row) for row in rows]
             await conn.executemany(MARK_SENT, [(stamp, r.user_id, r.exam_code) for r in claimed])
         sent_at = from_db(stamp)
@@ -206,11 +203,11 @@ class ReminderRepository:
         retry = None if retry_at is None else to_db(retry_at)
         async with self._gate.transaction() as conn:
             if claimed_at is None:
-                cursor = await conn.execute(RELEASE, (retry, user_id, code))
+                changed = await conn.execute(RELEASE, (retry, user_id, code))
             else:
                 params = (retry, user_id, code, to_db(claimed_at))
-                cursor = await conn.execute(RELEASE_CLAIM, params)
-            return cursor.rowcount > 0
+                changed = await conn.execute(RELEASE_CLAIM, params)
+            return changed > 0
 
     async def rearm(
         self, user_id: int, exam_code: str, due_at: dt.datetime, *, claimed_at: dt.datetime
@@ -226,8 +223,7 @@ class ReminderRepository:
             return False
         params = (to_db(due_at), user_id, code, to_db(claimed_at))
         async with self._gate.transaction() as conn:
-            cursor = await conn.execute(REARM_CLAIM, params)
-            return cursor.rowcount > 0
+            return await conn.execute(REARM_CLAIM, params) > 0
 
     async def check_claim(
         self,
@@ -248,10 +244,10 @@ class ReminderRepository:
         if code is None:
             return ClaimState.LOST
         async with self._gate.transaction(immediate=False) as conn:
-            held = await conn.execute_fetchall(SELECT_CLAIM, (user_id, code, to_db(claimed_at)))
-            if not list(held):
+            held = await conn.fetch(SELECT_CLAIM, (user_id, code, to_db(claimed_at)))
+            if not held:
                 return ClaimState.LOST
-            rows = await conn.execute_fetchall(SELECT_ATTEMPT_IDS, (user_id, code))
+            rows = await conn.fetch(SELECT_ATTEMPT_IDS, (user_id, code))
         if {int(row[0]) for row in rows} != set(attempt_ids):
             return ClaimState.STALE
         return ClaimState.HELD

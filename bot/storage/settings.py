@@ -33,9 +33,7 @@ class SettingsRepository:
     async def get_timezone(self, user_id: int) -> str:
         """The member's IANA time zone, ``'UTC'`` when they never set one."""
         async with self._gate.read() as conn:
-            cursor = await conn.execute(SELECT_TIMEZONE, (user_id,))
-            row = await cursor.fetchone()
-            await cursor.close()
+            row = await conn.fetchone(SELECT_TIMEZONE, (user_id,))
         return DEFAULT_TIMEZONE if row is None else str(row[0])
 
     async def set_timezone(self, user_id: int, tz: str) -> None:

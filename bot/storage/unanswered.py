@@ -19,7 +19,7 @@ UPSERT_QUESTION = """
 INSERT INTO unanswered (guild_id, normalized, question, count, first_seen, last_seen)
 VALUES (?, ?, ?, 1, ?, ?)
 ON CONFLICT (guild_id, normalized) DO UPDATE
-SET count = count + 1, last_seen = excluded.last_seen
+SET count = unanswered.count + 1, last_seen = excluded.last_seen
 """
 SELECT_TOP = """
 SELECT question, count FROM unanswered WHERE guild_id = ?
@@ -60,7 +60,5 @@ class UnansweredRepository:
         """``(question, count)`` asked in ``guild_id`` (``None``: DMs), most frequent first;
         ties go to the most recently asked."""
         async with self._gate.read() as conn:
-            cursor = await conn.execute(SELECT_TOP, (guild_id or NO_SERVER, max(0, limit)))
-            rows = await cursor.fetchall()
-            await cursor.close()
+            rows = await conn.fetch(SELECT_TOP, (guild_id or NO_SERVER, max(0, limit)))
         return [(str(row[0]), int(row[1])) for row in rows]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -13,6 +12,7 @@ from bot.client import ExamBot
 from bot.config import Settings
 from bot.knowledge_state import KnowledgeState
 from bot.storage import Database
+from tests.conftest import Store
 
 # "Today" for the bot tests: after AI-102's retirement (30 June 2026).
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
@@ -39,22 +39,20 @@ def clock() -> MutableClock:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "bot.db")
-    try:
-        yield database
-    finally:
-        await database.close()
+async def db(store: Store) -> AsyncIterator[Database]:
+    """SQLite and PostgreSQL in turn (tests/conftest.py)."""
+    yield await store.open()
 
 
 @pytest.fixture
 async def bot(
-    tmp_path: Path, db: Database, knowledge_state: KnowledgeState, clock: MutableClock
+    store: Store, db: Database, knowledge_state: KnowledgeState, clock: MutableClock
 ) -> AsyncIterator[ExamBot]:
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         discord_token=None,
-        database_path=tmp_path / "bot.db",
+        database_path=store.path,
+        database_url=store.url,
         free_text_cooldown_seconds=0,
     )
     instance = ExamBot(settings=settings, db=db, knowledge=knowledge_state, clock=clock)

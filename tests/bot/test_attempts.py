@@ -263,10 +263,11 @@ async def test_should_store_every_attempt_once_when_200_logs_arrive_at_once(bot)
 
     assert all("attempt at **AI-103**" in r.last.text for r in recorders)
     async with bot.db.transaction() as conn:
-        cursor = await conn.execute(
+        row = await conn.fetchone(
             "SELECT COUNT(*), COUNT(DISTINCT user_id || taken_at) FROM attempts"
         )
-        total, distinct = await cursor.fetchone()
+        assert row is not None
+        total, distinct = row
     assert (total, distinct) == (200, 200)
     for member in members:
         stored = await bot.db.attempts.list_for_user(member)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock
 
@@ -16,8 +15,8 @@ from discord import app_commands
 from bot.client import ExamBot
 from bot.member_log import delete_attempt
 from bot.scheduler import RETRY_DELAYS_SECONDS, ReminderScheduler
-from bot.storage import Database
 from tests.bot.doubles import Recorder, make_interaction
+from tests.conftest import Store
 
 UTC = dt.UTC
 FIRST_FAIL = dt.datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -295,7 +294,7 @@ async def test_should_send_every_due_reminder_beyond_one_batch(bot, clock):
 
 
 async def test_should_not_duplicate_and_still_send_pending_after_restart(
-    bot, clock, tmp_path: Path
+    bot, clock, store: Store
 ):
     """Should, after closing and reopening the database with a new scheduler, send the
     pending reminder once and never resend the one already delivered."""
@@ -311,9 +310,8 @@ async def test_should_not_duplicate_and_still_send_pending_after_restart(
     assert [u for u, _ in before.sent] == [1001]
 
     # "Crash": close the database under the running bot, reopen it from the file.
-    path = Path(bot.settings.database_path)
     await bot.db.close()
-    reopened = await Database.open(path)
+    reopened = await store.open()
     try:
         restarted = ExamBot(
             settings=bot.settings,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import discord
@@ -26,7 +28,7 @@ FAKE_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.FAKE.do-not-print-this-token-abc123"
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A clean working directory (no .env) and settings pointing into it."""
     monkeypatch.chdir(tmp_path)
-    for name in ("DISCORD_TOKEN", "DEV_GUILD_ID", "LOG_LEVEL"):
+    for name in ("DISCORD_TOKEN", "DEV_GUILD_ID", "LOG_LEVEL", "DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "data" / "bot.db"))
     # Don't let the real setup_logging add handlers to the test process's root logger.
@@ -208,3 +210,67 @@ def test_a_fresh_clone_with_the_copied_example_should_ask_for_the_token(env, cap
     err = capsys.readouterr().err
     assert status == 2
     assert err.startswith("No DISCORD_TOKEN is set")  # not "Invalid settings … DEV_GUILD_ID"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _pg_url(user: str | None = None, password: str | None = None, db: str | None = None) -> str:
+    """TEST_DATABASE_URL with some of its parts replaced (a wrong password, a missing db)."""
+    parts = urllib.parse.urlsplit(os.environ["TEST_DATABASE_URL"])
+    user = parts.username if user is None else user
+    password = parts.password if password is None else password
+    netloc = f"{user}:{password}@{parts.hostname}:{parts.port}"
+    path = parts.path if db is None else f"/{db}"
+    return urllib.parse.urlunsplit((parts.scheme, netloc, path, "", ""))
+
+
+BAD_URLS = [
+    ("postgresql://bot:hunter2@127.0.0.1:notaport/db", "not a valid URL", False),
+    ("mysql://bot:hunter2@127.0.0.1:3306/db", "must start with postgresql://", False),
+    ("postgresql://bot:hunter2@127.0.0.1/", "names no database", False),
+    ("postgresql://bot:hunter2@127.0.0.1:{port}/db", "can't be reached", False),
+    ("WRONG_PASSWORD", "refused the user name or password", True),
+    ("MISSING_DB", "database does not exist", True),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "problem", "needs_server"),
+    BAD_URLS,
+    ids=["malformed", "other-scheme", "no-database", "unreachable", "credentials", "missing-db"],
+)
+def test_should_refuse_a_bad_database_url_in_one_line_with_the_password_masked(
+    env, monkeypatch, capsys, url, problem, needs_server
+):
+    if needs_server:
+        if not os.environ.get("TEST_DATABASE_URL"):
+            pytest.skip("needs a PostgreSQL server: TEST_DATABASE_URL is not set")
+        if url == "WRONG_PASSWORD":
+            url = _pg_url(password="hunter2")
+        else:
+            url = _pg_url(password=urllib.parse.urlsplit(_pg_url()).password or "", db="nope_db")
+    url = url.replace("{port}", str(_free_port()))
+    secret = urllib.parse.urlsplit(url).password or "hunter2"
+    monkeypatch.setenv("DISCORD_TOKEN", FAKE_TOKEN)
+    monkeypatch.setenv("DATABASE_URL", url)
+    started: list[bool] = []
+
+    async def fake_start(self: ExamBot, token: str, **_: object) -> None:
+        started.append(True)
+
+    monkeypatch.setattr(ExamBot, "start", fake_start)
+
+    status = main(["run"])
+
+    err = capsys.readouterr().err
+    assert status == 1
+    assert len(err.strip().splitlines()) == 1, err
+    assert "DATABASE_URL=" in err and problem in err, err
+    assert ":***@" in err and secret not in err
+    assert "Traceback" not in err
+    assert started == []
+    assert not (env / "data").exists()  # DATABASE_PATH was not used instead

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import discord
 import pytest
@@ -15,7 +14,8 @@ import yarl
 from bot.client import ExamBot
 from bot.config import Settings
 from bot.knowledge_state import KnowledgeState
-from bot.storage import Database
+from bot.storage.database import open_database
+from tests.conftest import Store
 from tests.e2e.fake_discord import FakeDiscord
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
@@ -46,15 +46,18 @@ def knowledge() -> KnowledgeState:
 
 @pytest.fixture
 async def running_bot(
-    fake_discord: FakeDiscord, tmp_path: Path, knowledge: KnowledgeState
+    fake_discord: FakeDiscord, store: Store, knowledge: KnowledgeState
 ) -> AsyncIterator[ExamBot]:
+    """The bot as ``python -m bot run`` builds it, on SQLite and on PostgreSQL in turn
+    (``open_database`` picks the store from the settings, as in production)."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         discord_token="fake-token-never-shown",  # type: ignore[arg-type]
-        database_path=tmp_path / "bot.db",
+        database_path=store.path,
+        database_url=store.url,
         free_text_cooldown_seconds=0,
     )
-    db = await Database.open(settings.database_path)
+    db = await open_database(settings)
     bot = ExamBot(
         settings=settings,
         db=db,

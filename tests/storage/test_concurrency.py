@@ -2,15 +2,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sqlite3
-from pathlib import Path
 
 from bot.storage import Database, DuplicateAttemptError
-from tests.storage.conftest import T0
+from tests.storage.conftest import T0, scalar
 
 
 async def test_200_simultaneous_adds_from_50_members_should_all_be_stored_once(
-    db: Database, db_path: Path
+    db: Database,
 ) -> None:
     calls = [(member, T0 + dt.timedelta(minutes=n)) for member in range(50) for n in range(4)]
     results = await asyncio.gather(
@@ -21,8 +19,7 @@ async def test_200_simultaneous_adds_from_50_members_should_all_be_stored_once(
     for member in range(50):
         stored = await db.attempts.list_for_user(member)
         assert [a.taken_at for a in stored] == [T0 + dt.timedelta(minutes=n) for n in range(4)]
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] == 200
+    assert await scalar(db, "SELECT COUNT(*) FROM attempts") == 200
 
 
 async def test_simultaneous_duplicates_should_store_exactly_one(db: Database) -> None:

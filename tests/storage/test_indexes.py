@@ -17,6 +17,7 @@ QUERIES = [
 ]
 
 
+@pytest.mark.sqlite_only  # SQLite's EXPLAIN QUERY PLAN
 @pytest.mark.parametrize(("sql", "params", "index"), QUERIES)
 async def test_hot_queries_should_use_an_index(
     db: Database, db_path: Path, sql: str, params: tuple[object, ...], index: str

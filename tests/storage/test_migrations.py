@@ -89,16 +89,16 @@ async def test_migrate_should_apply_only_pending_migrations(tmp_path: Path) -> N
     assert _tables(path) == {"a", "b"}
 
 
+@pytest.mark.sqlite_only
 async def test_database_should_use_wal_and_its_pragmas(db: Database, db_path: Path) -> None:
     with sqlite3.connect(db_path) as other:
         assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     async with db.transaction() as conn:
         values = {}
         for pragma in ("foreign_keys", "busy_timeout", "synchronous"):
-            async with conn.execute(f"PRAGMA {pragma}") as cur:
-                row = await cur.fetchone()
-                assert row is not None
-                values[pragma] = row[0]
+            row = await conn.fetchone(f"PRAGMA {pragma}")
+            assert row is not None
+            values[pragma] = row[0]
     assert values == {"foreign_keys": 1, "busy_timeout": 5000, "synchronous": 1}  # 1 = NORMAL
 
 

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from pathlib import Path
 
 from bot.storage import Database
-from tests.storage.conftest import T0
+from tests.storage.conftest import T0, scalar, table_columns
 
 # Every table with a user_id column; the tests below fail when a new one is added and
 # export/forget do not cover it.
@@ -21,25 +19,16 @@ async def _fill(db: Database, user: int) -> None:
     await db.unanswered.record(f"question from {user}")
 
 
-def _user_tables(path: Path) -> set[str]:
-    with sqlite3.connect(path) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {
-            t
-            for t in tables
-            if any(col[1] == "user_id" for col in conn.execute(f"PRAGMA table_info({t})"))
-        }
+async def _user_tables(db: Database) -> set[str]:
+    return {t for t, columns in (await table_columns(db)).items() if "user_id" in columns}
 
 
-def _rows(path: Path, table: str, user: int) -> int:
-    with sqlite3.connect(path) as conn:
-        return int(
-            conn.execute(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (user,)).fetchone()[0]
-        )
+async def _rows(db: Database, table: str, user: int) -> int:
+    return int(str(await scalar(db, f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (user,))))
 
 
-async def test_export_should_cover_every_table_and_be_json(db: Database, db_path: Path) -> None:
-    assert _user_tables(db_path) == USER_TABLES
+async def test_export_should_cover_every_table_and_be_json(db: Database) -> None:
+    assert await _user_tables(db) == USER_TABLES
     await _fill(db, 1)
     await _fill(db, 2)
     export = await db.export_user(1)
@@ -60,17 +49,15 @@ async def test_export_should_cover_every_table_and_be_json(db: Database, db_path
     }
 
 
-async def test_forget_should_delete_everything_of_the_member_only(
-    db: Database, db_path: Path
-) -> None:
+async def test_forget_should_delete_everything_of_the_member_only(db: Database) -> None:
     await _fill(db, 1)
     await _fill(db, 2)
     counts = await db.forget_user(1)
     assert counts == {"attempts": 2, "user_settings": 1, "reminders": 1, "feedback": 1}
     assert set(counts) == USER_TABLES
     for table in USER_TABLES:
-        assert _rows(db_path, table, 1) == 0
-        assert _rows(db_path, table, 2) >= 1
+        assert await _rows(db, table, 1) == 0
+        assert await _rows(db, table, 2) >= 1
     assert await db.export_user(1) == {
         "user_id": 1,
         "attempts": [],

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import pytest
 
 from bot.storage import Database, normalize_question
+from tests.storage.conftest import table_columns
 
 
 async def test_timezone_should_default_to_utc_and_be_settable(db: Database) -> None:
@@ -41,10 +39,9 @@ async def test_unanswered_should_count_by_normalised_text(db: Database) -> None:
     assert await db.unanswered.top(limit=1) == [("How long must I wait?", 3)]
 
 
-async def test_unanswered_should_store_no_user_id(db: Database, db_path: Path) -> None:
+async def test_unanswered_should_store_no_user_id(db: Database) -> None:
     await db.unanswered.record("who can see this?")
-    with sqlite3.connect(db_path) as conn:
-        columns = {row[1] for row in conn.execute("PRAGMA table_info(unanswered)")}
+    columns = (await table_columns(db))["unanswered"]
     assert not any("user" in c for c in columns)
 
 
