@@ -13,8 +13,9 @@ Labelled member questions live in ``knowledge/data/member_questions.toml`` once 
 blind batch has been measured: the matcher learns from them. ``--cv`` cross-validates
 on them and on the phrasings (each fold's matcher never sees what it is asked), and
 ``--fit`` refits the logistic calibration on those held-out questions plus the tune
-split's out-of-scope questions, printing the coefficients to paste into
-``knowledge.matcher.CALIBRATION``.
+split's out-of-scope questions and prints the coefficients; ``--fit --write`` writes
+them into the ``[calibration]`` table of ``knowledge/data/matcher/weights.toml`` (nobody
+pastes numbers).
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
 
-from knowledge.loader import load_knowledge
+from knowledge.loader import DATA_DIR, WEIGHTS, load_knowledge
 from knowledge.matcher import Matcher, out_of_scope_reason
 from knowledge.models import KnowledgeBase
 
@@ -304,6 +306,34 @@ def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
     return [rows[i][size] / rows[i][i] if rows[i][i] else 0.0 for i in range(size)]
 
 
+CALIBRATION_KEYS = ("bias", "top", "margin", "information")
+
+
+def write_calibration(weights: tuple[float, ...], path: Path | None = None) -> Path:
+    """Rewrite the values of the ``[calibration]`` table of ``weights.toml`` in place,
+    keeping every comment and the rest of the file."""
+    path = path or DATA_DIR / WEIGHTS
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    values = dict(zip(CALIBRATION_KEYS, weights, strict=True))
+    table = None
+    written: set[str] = set()
+    for number, line in enumerate(lines):
+        header = re.match(r"^\s*\[([^\[\]]+)\]\s*$", line)
+        if header:
+            table = header.group(1).strip()
+            continue
+        key = re.match(r"^(\s*)(\w+)(\s*=\s*)", line)
+        if table == "calibration" and key and key.group(2) in values:
+            name = key.group(2)
+            lines[number] = f"{key.group(1)}{name}{key.group(3)}{values[name]}\n"
+            written.add(name)
+    missing = set(CALIBRATION_KEYS) - written
+    if missing:
+        raise ValueError(f"{path}: [calibration] lacks {', '.join(sorted(missing))}")
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
 def cross_validate(kb: KnowledgeBase) -> dict[str, tuple[float, list[tuple[str, str, str]]]]:
     """Top-1 accuracy on held-out phrasings and held-out member questions, routed by a
     matcher built without them; never touches ``questions.tsv``."""
@@ -324,6 +354,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.run")
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
     parser.add_argument("--fit", action="store_true", help="refit the calibration on tune")
+    parser.add_argument(
+        "--write", action="store_true",
+        help="with --fit: write the coefficients into data/matcher/weights.toml",
+    )
     parser.add_argument(
         "--split",
         choices=("report", "tune", "both"),
@@ -366,7 +400,12 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"warning: expected ids not in the knowledge base: {', '.join(unknown)}")
     if args.fit:
-        print("CALIBRATION =", fit(kb, rows))
+        weights = fit(kb, rows)
+        print("calibration (bias, top, margin, information) =", weights)
+        if args.write:
+            path = write_calibration(weights)
+            load_knowledge()  # the file must still load
+            print(f"written to {path}")
         return 0
     print(f"Knowledge base: {len(kb.entries)} entries; questions: {args.questions.name}")
     for split in ("report", "tune"):

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import functools
+import hashlib
 import re
 import tomllib
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +21,16 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from knowledge.matcher_data import (
+    Context,
+    Family,
+    MatcherData,
+    NormalizeRules,
+    OffTopic,
+    Rule,
+    SmallTalk,
+    Weights,
+)
 from knowledge.models import MAX_ANSWER_CHARS, Exam, FaqEntry, KnowledgeBase, Policy
 from knowledge.templating import US_CENTRAL, UnknownPlaceholderError, render
 
@@ -113,12 +126,17 @@ def _kind(value: Any) -> str:
 
 
 def _top_level(
-    raw: dict[str, Any], file: str, allowed: str, header: str, problems: list[Problem]
+    raw: dict[str, Any],
+    file: str,
+    allowed: str | tuple[str, ...],
+    header: str,
+    problems: list[Problem],
 ) -> None:
     """Refuse a top-level key the file does not use (``[[exams]]`` for ``[[exam]]``),
     which would otherwise be ignored without a word."""
+    keys = (allowed,) if isinstance(allowed, str) else allowed
     for key in raw:
-        if key != allowed:
+        if key not in keys:
             message = f"unknown top-level key '{key}' (this file has only {header})"
             problems.append(Problem(file, None, key, message))
 
@@ -415,18 +433,227 @@ def _check_catalog(exams: dict[str, Exam], problems: list[Problem]) -> None:
             problems.append(Problem("exams.toml", exam.code, "languages", "an empty language"))
 
 
+MATCHER_DIR = "matcher"
+OFFTOPIC = f"{MATCHER_DIR}/offtopic.toml"
+WEIGHTS = f"{MATCHER_DIR}/weights.toml"
+NORMALIZE = f"{MATCHER_DIR}/normalize.toml"
+
+
+def _matcher_file(data_dir: Path, name: str) -> Path:
+    """A matcher file of ``data_dir``, or the packaged one when the directory has none
+    (an operator's knowledge directory may keep only its FAQ, catalog and policy)."""
+    path = data_dir / name
+    return path if path.exists() else DATA_DIR / name
+
+
+def _load_offtopic(data_dir: Path, problems: list[Problem]) -> OffTopic | None:
+    raw = _read_toml(_matcher_file(data_dir, OFFTOPIC), OFFTOPIC, problems)
+    if raw is None:
+        return None
+    before = len(problems)
+    _top_level(raw, OFFTOPIC, ("context", "family", "small_talk"),
+               "[context], [[family]] and [small_talk]", problems)
+    context = None
+    if not isinstance(raw.get("context"), dict):
+        problems.append(Problem(OFFTOPIC, None, "context", "must be a table ([context])"))
+    else:
+        context = _parse(Context, raw["context"], OFFTOPIC, "context", problems)
+    families = []
+    for label, item in _tables(raw, "family", "name", OFFTOPIC, problems):
+        family = _parse(Family, item, OFFTOPIC, label, problems, "family")
+        if family is not None:
+            families.append(family)
+    talk = None
+    if not isinstance(raw.get("small_talk"), dict):
+        problems.append(Problem(OFFTOPIC, None, "small_talk", "must be a table ([small_talk])"))
+    else:
+        talk = _parse(SmallTalk, raw["small_talk"], OFFTOPIC, "small_talk", problems)
+    if len(problems) > before or context is None or talk is None:
+        return None
+    try:
+        return OffTopic(context=context, family=tuple(families), small_talk=talk)
+    except ValidationError as exc:
+        problems.extend(_validation_problems(OFFTOPIC, None, exc))
+        return None
+
+
+def _load_weights(data_dir: Path, problems: list[Problem]) -> Weights | None:
+    raw = _read_toml(_matcher_file(data_dir, WEIGHTS), WEIGHTS, problems)
+    if raw is None:
+        return None
+    _top_level(raw, WEIGHTS, ("scoring", "calibration"), "[scoring] and [calibration]",
+               problems)
+    found: dict[str, Any] = {}
+    for key in ("scoring", "calibration"):
+        found[key] = raw.get(key)
+    try:
+        return Weights.model_validate(found)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = [str(part) for part in error["loc"]]
+            table = loc[0] if loc else None
+            field = ".".join(loc[1:]) or None
+            problems.append(Problem(WEIGHTS, table, field, _message(error, "")))
+        return None
+
+
+def load_normalize_rules(path: Path | None = None, problems: list[Problem] | None = None
+                         ) -> NormalizeRules | None:
+    """The normaliser's rules (``matcher/normalize.toml``), validated; None with the
+    problems found when they are broken."""
+    problems = [] if problems is None else problems
+    raw = _read_toml(path or DATA_DIR / NORMALIZE, NORMALIZE, problems)
+    if raw is None:
+        return None
+    before = len(problems)
+    _top_level(raw, NORMALIZE, ("stopwords", "keep", "rule"),
+               "stopwords, keep and [[rule]]", problems)
+    rules: list[Rule] = []
+    for label, item in _tables(raw, "rule", "pattern", NORMALIZE, problems):
+        number = f"rule #{len(rules) + 1}"
+        rule = _parse(Rule, item, NORMALIZE, number if label == item.get("pattern") else label,
+                      problems, "rule")
+        if rule is not None:
+            rules.append(rule)
+    words = {key: raw.get(key, []) for key in ("stopwords", "keep")}
+    try:
+        found = NormalizeRules.model_validate({**words, "rule": rules})
+    except ValidationError as exc:
+        problems.extend(_validation_problems(NORMALIZE, None, exc))
+        return None
+    return found if len(problems) == before else None
+
+
+def _check_normalize(data_dir: Path, problems: list[Problem]) -> None:
+    """The normaliser reads the packaged rules only (every part of the bot normalises
+    the same way); a knowledge directory's own copy must not silently differ."""
+    load_normalize_rules(DATA_DIR / NORMALIZE, problems)
+    own = data_dir / NORMALIZE
+    if own.exists() and own.resolve() != (DATA_DIR / NORMALIZE).resolve():
+        try:
+            differs = own.read_bytes() != (DATA_DIR / NORMALIZE).read_bytes()
+        except OSError as exc:
+            problems.append(Problem(NORMALIZE, None, None, f"cannot be read: {exc}"))
+            return
+        if differs:
+            message = ("differs from the packaged rules, which the normaliser reads "
+                       "(per-directory rules are not supported yet): remove it")
+            problems.append(Problem(NORMALIZE, None, None, message))
+
+
+def _check_offtopic_examples(offtopic: OffTopic, problems: list[Problem]) -> None:
+    """Each family's example questions must be refused by that family."""
+    from knowledge.offtopic import OffTopicStage  # the stage normalises: import late
+
+    stage = OffTopicStage(offtopic)
+    for family in offtopic.family:
+        for number, example in enumerate(family.examples):
+            got = stage.family_of(example)
+            if got != family.name:
+                message = (f"example {example!r} is not refused by this family "
+                           f"({'by ' + got if got else 'it stays in scope'})")
+                problems.append(
+                    Problem(OFFTOPIC, family.name, f"examples[{number}]", message)
+                )
+
+
+def _load_matcher(data_dir: Path, entries: dict[str, FaqEntry], files: dict[str, str],
+                  problems: list[Problem]) -> MatcherData | None:
+    _check_normalize(data_dir, problems)
+    offtopic = _load_offtopic(data_dir, problems)
+    weights = _load_weights(data_dir, problems)
+    ranks: dict[int, str] = {}
+    for entry in entries.values():
+        file = files[entry.id]
+        if entry.popular is not None:
+            if entry.popular in ranks:
+                message = f"rank {entry.popular} is also [{ranks[entry.popular]}]'s"
+                problems.append(Problem(file, entry.id, "popular", message))
+            ranks.setdefault(entry.popular, entry.id)
+        has_timing = entry.first_person is not None and entry.personal_timing is not None
+        if entry.personal and not has_timing:
+            message = "a personal entry needs first_person and personal_timing"
+            problems.append(Problem(file, entry.id, "personal", message))
+        elif not entry.personal and (entry.first_person or entry.personal_timing):
+            field = "first_person" if entry.first_person else "personal_timing"
+            message = "only a personal entry (personal = true) has first-person timing"
+            problems.append(Problem(file, entry.id, field, message))
+    if offtopic is None or weights is None:
+        return None
+    _check_offtopic_examples(offtopic, problems)
+    scoring = weights.scoring
+    if scoring.abstain_below > scoring.low_confidence_below:
+        message = f"must be at least abstain_below ({scoring.abstain_below})"
+        problems.append(Problem(WEIGHTS, "scoring", "low_confidence_below", message))
+    return MatcherData(offtopic=offtopic, weights=weights)
+
+
+@functools.cache
+def default_matcher_data() -> MatcherData:
+    """The packaged matcher files, for a knowledge base built in code (``matcher`` None);
+    raises :class:`KnowledgeError` when they are broken."""
+    problems: list[Problem] = []
+    found = _load_matcher(DATA_DIR, {}, {}, problems)
+    if found is None or problems:
+        raise KnowledgeError(problems)
+    return found
+
+
+# Knowledge bases already built in this process, by the content of their files: a
+# process that loads the same files again (the CLI run in-process, the test suite, a
+# /kb reload of unchanged files) gets the same immutable result without re-validating.
+_LOADED: OrderedDict[str, KnowledgeBase] = OrderedDict()
+_LOADED_MAX = 8
+
+
+def knowledge_fingerprint(data_dir: Path) -> str | None:
+    """A hash of every file the loader reads under ``data_dir`` (and of the packaged
+    matcher files it falls back to), or ``None`` when they can't be read (then nothing
+    is cached and the loader reports the problem as usual)."""
+    digest = hashlib.sha256()
+    folders = [data_dir]
+    if not (data_dir / "matcher").is_dir():
+        folders.append(DATA_DIR / "matcher")
+    try:
+        for folder in folders:
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                digest.update(str(path.relative_to(folder)).encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
 def load_knowledge(data_dir: Path | None = None) -> KnowledgeBase:
-    """Load every knowledge file under ``data_dir`` (default: the packaged data)."""
+    """Load every knowledge file under ``data_dir`` (default: the packaged data).
+
+    A successful load is remembered by the files' content (:func:`knowledge_fingerprint`):
+    any change to any file means a fresh, fully validated load. Failures are never
+    remembered."""
     data_dir = data_dir or DATA_DIR
+    key = knowledge_fingerprint(data_dir)
+    if key is not None and key in _LOADED:
+        _LOADED.move_to_end(key)
+        return _LOADED[key]
+    kb = _load_fresh(data_dir)
+    if key is not None:
+        _LOADED[key] = kb
+        while len(_LOADED) > _LOADED_MAX:
+            _LOADED.popitem(last=False)
+    return kb
+
+
+def _load_fresh(data_dir: Path) -> KnowledgeBase:
     problems: list[Problem] = []
     policy = _load_policy(data_dir, problems)
     exams = _load_exams(data_dir, problems)
     _check_catalog(exams, problems)
     entries, files = _load_entries(data_dir, problems)
     entries = _attach_member_questions(data_dir, entries, problems)
+    matcher = _load_matcher(data_dir, entries, files, problems)
     if policy is None:
         raise KnowledgeError(problems)
-    kb = KnowledgeBase(policy=policy, exams=exams, entries=entries)
+    kb = KnowledgeBase(policy=policy, exams=exams, entries=entries, matcher=matcher)
     _cross_check(kb, files, problems)
     if problems:
         raise KnowledgeError(problems)

@@ -20,6 +20,7 @@ The matcher is pure and synchronous (no discord, no clock). For each question it
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import re
@@ -31,286 +32,73 @@ from itertools import chain, pairwise
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from knowledge.loader import default_matcher_data
+from knowledge.matcher_data import Calibration, MatcherData, Scoring
 from knowledge.models import FaqEntry, KnowledgeBase
 from knowledge.normalize import (
     CODE_PLACEHOLDER,
-    FUNCTION_WORDS,
-    GRAMMAR_WORDS,
-    SYNONYM_SOURCES,
     content_tokens,
     exam_codes,
+    function_words,
+    grammar_words,
     normalize,
     stem,
+    synonym_sources,
 )
+from knowledge.offtopic import OffTopicStage
 
-# Confidence below which the matcher abstains, and below which an answer is shown
-# with "Did you mean…" suggestions.
-ABSTAIN_BELOW = 0.5
-LOW_CONFIDENCE_BELOW = 0.7
-# A candidate must score at least this (raw, 0-1) to be offered as a suggestion.
-SUGGEST_MIN_SCORE = 0.35
-# The best candidate's score (after the unknown-word discount) needed to answer at all.
-ANSWER_MIN_SCORE = 0.35
 MAX_RUNNERS_UP = 3
 AUTOCOMPLETE_MAX_TEXTS = 5000
-# A question must carry at least this much information (IDF mass of its known words,
-# in units of the rarest word) to be answered rather than asked back.
-MIN_INFORMATION = 0.15
-# Questions whose scores are kept (oldest dropped first).
+# Questions whose scores are kept (oldest dropped first), and entries of the spelling
+# caches.
 SCORE_CACHE_SIZE = 2048
-# Entries re-scored with the fuzzy scorers after the inverted-index pass.
-SHORTLIST = 6
+SPELL_CACHE_SIZE = 20_000
+# Token-level spelling: a token is mapped onto a vocabulary stem at least this similar
+# (rapidfuzz ratio, 0-100), and only tokens this long.
+SPELL_MIN_RATIO = 84
+SPELL_MIN_CHARS = 5
+# Word-level spelling (_fix_word): shortest word corrected; up to LONG_WORD_CHARS letters
+# one edit is allowed, two beyond; candidates looked at; stems of words this long are
+# targets, and stems this long; grammar words this long are last-resort targets.
+FIX_MIN_CHARS = 4
+LONG_WORD_CHARS = 11
+FIX_CANDIDATES = 8
+STEM_SOURCE_CHARS = 6
+STEM_TARGET_CHARS = 4
+GRAMMAR_TARGET_CHARS = 5
+# Words found in more than max(COMMON_MIN_POSTINGS, entries / COMMON_SHARE_DIVISOR)
+# entries skip the inverted-index pass and are added back for the shortlist.
+COMMON_MIN_POSTINGS = 200
+COMMON_SHARE_DIVISOR = 8
+# Fuzzy pass (rapidfuzz scores are 0-100): token_set_ratio scores below this are noise;
+# a text's score is discounted to SET_DISCOUNT_BASE + (1 - SET_DISCOUNT_BASE) × the share
+# of its words the question covers; the final fuzzy score averages the two scorers.
+FUZZY_FLOOR = 40.0
+SET_DISCOUNT_BASE = 0.5
+SORT_SHARE = 0.5
+# Beyond this (either sign) the logistic function is 0 or 1 to double precision.
+SIGMOID_LIMIT = 30
+# Autocomplete: partial_ratio cut-off, candidates per result, the weight of the typed
+# words found as prefixes, and the length from which the question is also scored.
+AUTOCOMPLETE_CUTOFF = 60
+AUTOCOMPLETE_POOL = 8
+AUTOCOMPLETE_PREFIX_WEIGHT = 0.4
+AUTOCOMPLETE_SCORE_FROM = 8
+AUTOCOMPLETE_MAX = 25
+AUTOCOMPLETE_FUZZY_WEIGHT = 0.6
+AUTOCOMPLETE_BLEND = 0.5
+SCORE_DIGITS = 4
+# rapidfuzz scores run from 0 to this.
+RAPIDFUZZ_MAX = 100
+# IDF = log((entries + 1) / (postings + IDF_SMOOTHING)).
+IDF_SMOOTHING = 0.5
+# A question asked back ("exam" alone) or too weak to answer gets at most
+# abstain_below / UNSURE_DIVISOR confidence.
+UNSURE_DIVISOR = 2
 
-# Raw score = FUZZY_WEIGHT × fuzzy similarity + (1 - FUZZY_WEIGHT) × IDF coverage, plus
-# small bonuses: a keyword phrase said word for word, the exam code asked about.
-FUZZY_WEIGHT = 0.5
-# At most this many of an entry's texts (those sharing the largest part of their words
-# with the question) go through token_set_ratio: in cross-validation more texts changed
-# no answer, and they cost a third of the fuzzy pass.
-SET_PASS_TEXTS = 5
-KEYWORD_BONUS = 0.05
-# Word pairs: two question words side by side that an entry's texts also put side by
-# side ("get wrong", "push back", "money back") say more than the two words apart.
-# Each shared pair adds its IDF (over entries) times this, as a share of the question's
-# pair IDF mass.
-PAIR_WEIGHT = 0.1
-# An entry's own concept signal (FaqEntry.signals) found in the question.
-SIGNAL_BONUS = 0.15
-# Discriminative evidence: a multinomial naive Bayes over the entries' texts says which
-# of the shortlisted entries a question's words favour (a word half of one entry's
-# phrasings use and few of its neighbour's). Its posterior over the shortlist, times
-# this weight, is added to the score.
-BAYES_WEIGHT = 0.1
-BAYES_ALPHA = 0.1
-# Share of a question's IDF mass the knowledge base must know for its score to count
-# in full; below it the score is scaled down in proportion.
-KNOWN_FULL = 0.7
-CODE_BONUS = 0.03
-# An entry about particular exams (a code in at least CODE_SPECIFIC_SHARE of its
-# phrasings: AI-102's retirement) asked about a code it never mentions.
-# Entries naming an exam code in at least this share of their phrasings are about
-# exams; those naming one code that often are about that exam.
-CODE_SPECIFIC_SHARE = 0.3
-CODE_SPECIFIC_BONUS = 0.08
-CODE_MISMATCH = 0.4
-# Lexical relevance: a question word found in an entry counts TF_FLOOR of its IDF, plus
-# the rest in proportion to a BM25-like saturation of the share r of the entry's texts
-# that use it, (1 + TF_K)·r / (r + TF_K): a word most phrasings share is the entry's
-# concept, a word one phrasing mentions in passing is not.
-TF_FLOOR = 0.6
-TF_K = 0.3
 
-# A first-person question about the member's own next attempt ("when can I retake")
-# favours the personal entry; a question without "I" or "my" does not go there.
-PERSONAL_BONUS = 0.15
-IMPERSONAL_PENALTY = 0.1
-PERSONAL_OTHER_PENALTY = 0.03
-
-# Logistic calibration of (top score, margin over the runner-up, information) →
-# P(correct); fitted by ``python -m eval.run --fit`` on questions each fold's matcher had
-# not learnt from (held-out member questions, and the tune split's out-of-scope ones).
-CALIBRATION = (-3.3, 4.31, 4.86, 0.27)  # bias, top, margin, information
-
-# Entries offered first when the autocomplete box is empty: the questions the study
-# group asks most (a judgement, not usage data; unknown ids are skipped).
-POPULAR_ENTRIES = (
-    "my-eligibility",
-    "retake-first-wait",
-    "retake-later-waits",
-    "attempt-limit",
-    "retake-cost",
-    "passing-score",
-    "retirement",
-    "successor-exam",
-    "reschedule",
-    "renewal",
-)
-
-# --- explicit out-of-scope signals -------------------------------------------------
-_OTHER_VENDORS = re.compile(
-    r"\b(aws|amazon|google (cloud|certification|certified|professional|associate|data|ace|pca|"
-    r"pde|exam|cert)|"
-    r"gcp|comptia|cisco|ccna|ccnp|ccie|oracle|salesforce|pmp|pmi|capm|"
-    r"itil|prince2|vmware|red ?hat|rhcsa|rhce|linux foundation|cka|ckad|cks|kubernetes "
-    r"certification|isc2|cissp|ccsp|cism|cisa|cisco devnet|ceh|ec-council|sans|giac|"
-    r"terraform associate|hashicorp|"
-    r"databricks|snowflake|tableau|servicenow|sap|juniper|fortinet|palo alto|checkpoint|"
-    r"alibaba|ibm|adobe|scrum ?master|psm|csm|six sigma|cfa|cpa|acca|security\+|network\+|"
-    r"a\+|linux\+|cloud\+|cysa\+|pentest\+|server\+|data\+|tech\+|project\+|"
-    r"solutions architect associate|cloud practitioner|cloud digital leader|"
-    r"associate cloud engineer|professional cloud architect)(?!\w)"
-)
-# Exam codes of other vendors: AWS SAA-C03, CompTIA 220-1101 / SY0-701 / N10-009,
-# Cisco 200-301, Oracle 1Z0-071.
-_OTHER_CODES = re.compile(
-    r"\b([a-z]{3}-c0\d|[a-z]{2}0-\d{3}|n10-\d{3}|(200|220|300|350|400)-\d{3,4}|1z0-\d{2,3})\b"
-)
-_NON_CERT_EXAMS = re.compile(
-    r"\b(driving (test|exam|lesson)s?|driver'?s? (test|exam)|road test|dmv|learner'?s permit|"
-    r"permit test|driving theory|theory test|bar exam|"
-    r"covid|pcr test|blood test|eye test|hearing test|drug test|pregnancy test|medical exam|"
-    r"the bar|lsat|mcat|gmat|gre|act exam|toefl|ielts|gcse|a-levels?|ged|usmle|nclex|"
-    r"ccat|duolingo|pte academic|cambridge english|english (proficiency|language) test|"
-    r"final exams?|midterms?|uni exam|thesis|the sat|sat (exam|test|score)s?|"
-    r"a levels?|university|college|high school|semester|homework|essay|masters degree|"
-    r"a masters|bachelor'?s degree|phd|spelling (test|bee)|pop quiz|school (test|exam|quiz)|"
-    r"(kid|kids|son|daughter|child|children)'?s? (test|exam|quiz|school))\b"
-)
-_REFUNDS = re.compile(
-    r"\b(game|games|gaming|steam|playstation|psn|xbox|nintendo|netflix|spotify|app store|"
-    r"play store|subscription|subscriptions|in-app|dlc|game pass|office 365 subscription|"
-    r"microsoft 365 subscription|copilot pro|onedrive|skype|minecraft|azure credits?|"
-    r"credits|billing|invoice|azure (bill|account|spend|usage|consumption|costs?|pricing)|"
-    r"(costs?|spend|spending|bills?|billing|budgets?|usage) (in|on|for|of) azure|"
-    r"cost management|monitor (my )?(costs?|spend|spending)|openai usage|api usage|chatgpt|"
-    r"copilot (pro|subscription)|flights?|hotels?|airline|"
-    r"amazon order|online order|parcel|package delivery|gym|memberships?|insurance|warranty|"
-    r"domain names?|reserved instances?|savings plans?|"
-    r"(microsoft|office) 365 (renewal|plan|family|personal|business|licen[cs]es?)|"
-    r"m365 (renewal|plan|licen[cs]es?))\b"
-)
-# Personal documents (a passport to renew, a licence's validity): not the exam's ID rules,
-# unless the member asks whether the document works for the exam.
-_PERSONAL_DOCS = re.compile(
-    r"\b(passports?|driving licen[cs]es?|driver'?s? licen[cs]es?|visas?|residence permits?|"
-    r"birth certificates?|national id cards?|id cards?|green cards?|work permits?)\b"
-)
-_DOC_ADMIN = re.compile(
-    r"\b(renew|renews|renewing|renewal|replace|replacement|apply for|application|lost|stolen|"
-    r"last|lasts|valid|validity|valid for|good for|get a new|issue|issued|processing|expire|"
-    r"expires|expiry)\b"
-)
-_DOC_FOR_EXAM = re.compile(
-    r"\b(use|used|using|accept|accepted|accepts|bring|show|match|matches|name|as (my )?id|"
-    r"identification|check|proctor|pearson|onvue|test cent(er|re))\b"
-)
-# "renewal" alone does not make a passport question about exams.
-_DOC_EXAM = re.compile(
-    r"\b(exam|exams|test|certification|certified|credential|proctor|proctored|pearson|vue|"
-    r"onvue|microsoft|azure|check in|attempt)\b"
-)
-# Help with Microsoft's (or anyone's) products and devices rather than its exams.
-_PRODUCT_SUPPORT = re.compile(
-    r"\b(passwords?|windows (update|activation|10|11|laptop|pc|key)|outlook|ms teams|"
-    r"teams (meetings?|calls?|chats?|app)|keeps? (crashing|dropping|freezing)|stock price|"
-    r"share price|ceo of|should i buy|recommend (me )?an? (good )?(book|laptop|pc|phone)|"
-    r"translate|write (me )?(an?|my) (essay|poem|story|email|song)|name for my|"
-    r"blue screen|bsod|printer|wi-?fi|bluetooth|"
-    r"microsoft surface|surface (pro|laptop|book|go)|(best|good|cheap|new) (laptop|pc|monitor|"
-    r"phone|tablet|headset|keyboard|webcam)s?|laptops? for|(microsoft|pearson) store|"
-    r"opening hours|product key|excel formula|vlookup|word document|powerpoint|xbox controller|"
-    r"log ?in|sign-? ?in|locked out|lockout policy|mfa|2fa|authenticator|"
-    r"internet explorer|ie11|edge browser|teams classic|classic teams|skype|windows (7|8|server)|"
-    r"office (2013|2016|2019|2021)|exchange server|sharepoint server|sql server \d+|"
-    r"\.net (framework|core|\d)|basic auth\w*|end of support|content safety)\b"
-)
-# Small talk that is a question in form: the meaning of life, the bot's feelings.
-_CHIT_CHAT = re.compile(
-    r"\b(meaning of life|what is love|are you (real|human|alive|sentient|happy|ok)|"
-    r"are you an? (real )?(person|human|robot|ai)|"
-    r"how old are you|what is your name|do you have feelings|do you dream|"
-    r"tell me (a story|something (funny|interesting|cool|new))|sing me|what day is it|"
-    r"what time is it|how is your day|how was your day|how are you doing|how is it going|"
-    r"how are things)\b"
-)
-
-# The study group's own life: events, calls, the Discord server.
-_COMMUNITY = re.compile(
-    r"\b((server|discord|community|group) (event|events|meetup|call|calls|session|"
-    r"sessions|invite|link|role|roles|emoji)|study (session|sessions|call|buddy|buddies)|"
-    r"voice (channel|chat|call)|event (start|starts|time)|meetup|\w+ channel|"
-    r"everyone working on|what are you all|(this|the) server)\b"
-)
-# Games, sport and leisure: their bans, cooldowns and retries are not exam retakes.
-_LEISURE = re.compile(
-    r"\b(valorant|fortnite|league of legends|minecraft|roblox|overwatch|apex legends|"
-    r"call of duty|cod|csgo|cs2|dota|ranked|matchmaking|(account|chat|game|ranked) bans?|"
-    r"banned from|ban (cooldown|timer|length)|elo|respawn|boss fight|speedrun|"
-    r"(football|soccer|tennis|chess|golf) (match|game|club|tournament)|recipe|recipes)\b"
-)
-# Careers and CVs: worth asking the group, not the policy bot.
-_CAREER = re.compile(
-    r"\b((my|a|the) (resume|cv)|resume review|cv review|cover letter|job interviews?|"
-    r"salary|salaries|pay rise|internships?|job offers?|hiring|recruiters?|"
-    r"(get|find|land) a job|what jobs|which jobs|jobs? (can|could|will)|job (market|prospects|"
-    r"roles?|titles?)|(architects?|engineers?|developers?|admins?|administrators?|consultants?|"
-    r"analysts?) (earn|make)|jobs? (at|in)|work (at|for) microsoft|career (at|in)|promotion|"
-    r"(ask|asking) (for|my boss for) a raise)\b"
-)
-_TECH_HOWTO = re.compile(
-    r"\b(deploy|deploying|deployment|configure|configuring|vnet|vnets|virtual network|subnet|"
-    r"sdk|python|c#|javascript|typescript|java|powershell|bicep|terraform|arm template|"
-    r"kubectl|kubernetes|aks|docker|container|function app|app service|resource group|"
-    r"storage account|blob|cosmos ?db|key vault|api key|endpoint|rest api|install|"
-    r"pip install|npm|nuget|compile|error code|stack trace|bug|debug|vm|virtual machine|"
-    r"load balancer|firewall rule|dns|ssl|certificate authority|tls|openai model|"
-    r"fine-?tune|embedding|prompt flow|semantic kernel|langchain|sql query|query|"
-    r"set ?up an?|setting up an?|set up (the|my) (index|indexer|resource|search|model)|indexer|"
-    r"indexers|ai search|cognitive search|provision|provisioning|web app|webapp|"
-    r"connection string|managed identity|rbac role|az cli|azure cli|foundry|"
-    r"programming languages?|coding languages?|learn to code|bootcamp|"
-    r"azure functions?|functions? app|pipelines?|devops|vms|translator|speech (service|sdk)|"
-    r"text to speech|speech to text|document intelligence|form recognizer|computer vision|"
-    r"custom vision|language service|app insights|application insights|log analytics|"
-    r"sentinel|defender for|entra|active directory|intune|power bi|power automate|"
-    r"logic apps?|event grid|event hubs?|service bus|api management|front door|autoscale|"
-    r"auto-?scaling|scale (out|up|down)|quotas?|rate limits?|tokens? (limit|usage)|"
-    r"free (trial|tier|account|credits?)|tokens?|gpt-?\d\w*|models? (deprecation|versions?))\b"
-)
-# Learning a technology in general, not preparing for an exam ("best way to learn azure").
-_LEARNING = re.compile(
-    r"\b(learn|learning|master|get into|get good at|teach myself) (azure|the cloud|cloud|ai|"
-    r"machine learning|python|coding|programming|devops|data science|kubernetes|networking)\b|"
-    r"\bfree (courses?|resources|training|tutorials?|labs?)\b|"
-    r"\b((stay|staying|keep|get|getting) motivated|motivation|procrastinat\w*|burn ?out|"
-    r"study (music|playlists?|habits))\b"
-)
-_CERTIFICATE = re.compile(r"\bcertificates?\b")
-# Words that make a question about exams or certifications, overriding a technical or
-# refund signal ("can I use python on the exam?" is about the exam).
-_EXAM_CONTEXT = re.compile(
-    r"\b(exam|exams|retake|certification|certified|credential|pearson|vue|certiport|"
-    r"proctor|proctored|voucher|passing score|score report|attempt|attempts|renewal|"
-    r"transcript|badge|onvue|proctoring|test center|test centre|check-in|check in)\b"
-)
-# Exam context without "renewal": a membership, subscription or TLS certificate is
-# renewed too.
-_STRICT_EXAM_CONTEXT = re.compile(
-    r"\b(exam|exams|retake|certification|certified|credential|pearson|vue|certiport|"
-    r"proctor|proctored|voucher|passing score|score report|onvue|"
-    r"test center|test centre|assessment|assessments)\b"
-)
-_GREETING = re.compile(
-    r"^(hi|hello|hey|yo|sup|gm|good (morning|evening|afternoon))( there| all| guys| everyone|"
-    r" folks)?\b"
-)
-_SMALL_TALK = re.compile(
-    r"^(hi|hello|hey|yo|sup|thanks|thank you|thx|good (morning|night|evening)|"
-    r"how are you|who are you|what are you|are you a bot|tell me a joke|lol|ok|okay|"
-    r"what is up|whats up|bye|gm|gn)\b"
-)
-
-# What may follow small talk without making it a question ("thanks bot", "ok cool").
-_SMALL_TALK_TAIL = frozenset({"bot", "cool", "great", "nice", "again", "so", "much", "now",
-                              "man", "mate", "buddy", "all", "guys", "everyone", "lot",
-                              "best", "awesome", "amazing", "legend", "helpful", "star",
-                              "hero", "genius", "rock", "goat", "today", "tonight", "doing",
-                              "there"})
-
-# First-person questions about the member's own timing go to the personal entry.
-_FIRST_PERSON = re.compile(r"\b(i|me|my|mine|myself|i am|im)\b")
-_PERSONAL_TIMING = re.compile(
-    r"\b(when (exactly |precisely )?can i|when am i|when do i get to|when will i be able|"
-    r"am i (eligible|allowed|able|ok|good|clear|free)|can i (retake|book|rebook|sit|take|"
-    r"schedule|try|go|register|attempt)\b.*\b(yet|now|today|"
-    r"tomorrow|tonight|this week|next week|again)|(is|when is) my (next|retake)|"
-    r"my (next attempt|next retake|retake date|eligibility|waiting period|cooldown)|"
-    r"i (failed|took|sat|attempted|did)\b.*\b(yesterday|today|last|ago|on|this|"
-    r"this morning)|(failed|took|sat|attempted)\b.*\b(yesterday|today|ago|this morning|"
-    r"last (night|week|month|\w+day)|on (the )?\d+(st|nd|rd|th)?|on \w+day)\b|"
-    r"how long (until|till|before) i (can|am|will)|how long do i still|"
-    r"\b(retake|take|sit|book|rebook|try|eligible|allowed|able)\b.*\b(yet|now)\?*$)"
-)
+def _default_scoring() -> Scoring:
+    return default_matcher_data().weights.scoring
 
 
 @dataclass(frozen=True)
@@ -333,10 +121,12 @@ class MatchResult:
     # True when an explicit signal (other vendor, game refund …) ruled the question out.
     out_of_scope: bool = False
     reason: str | None = field(default=None, compare=False)
+    # The thresholds of the matcher that produced it (weights.toml).
+    scoring: Scoring = field(default_factory=_default_scoring, compare=False, repr=False)
 
     @property
     def low_confidence(self) -> bool:
-        return self.entry_id is None or self.confidence < LOW_CONFIDENCE_BELOW
+        return self.entry_id is None or self.confidence < self.scoring.low_confidence_below
 
     @property
     def suggestions(self) -> list[str]:
@@ -347,75 +137,37 @@ class MatchResult:
         pool = list(self.runners_up)
         if self.entry_id is None and self.top is not None:
             pool.insert(0, self.top)
-        return [c.entry_id for c in pool if c.score >= SUGGEST_MIN_SCORE][:MAX_RUNNERS_UP]
+        cut = self.scoring.suggest_min_score
+        return [c.entry_id for c in pool if c.score >= cut][:MAX_RUNNERS_UP]
 
 
-def out_of_scope_reason(question: str) -> str | None:
-    """Why a question is explicitly out of scope, or None."""
-    lowered = question.lower().replace("’", "'")
-    normalized = normalize(question)
-    # The normaliser reads "certificate" as certification (members say both), but a
-    # TLS or Key Vault certificate is not exam context: judge context without it.
-    context = (
-        normalize(_CERTIFICATE.sub(" ", lowered)) if _CERTIFICATE.search(lowered) else normalized
-    )
-    has_exam_context = bool(_EXAM_CONTEXT.search(context))
-    has_ms_code = bool(exam_codes(normalized))
-    mentions_microsoft = has_ms_code or bool(re.search(r"\b(microsoft|azure)\b", normalized))
-    if _OTHER_VENDORS.search(lowered) and not has_ms_code:
-        return "another vendor's exam"
-    if _OTHER_CODES.search(lowered) and not has_ms_code:
-        return "another vendor's exam code"
-    if _NON_CERT_EXAMS.search(lowered) and not mentions_microsoft:
-        return "not a certification exam"
-    strict_context = bool(_STRICT_EXAM_CONTEXT.search(context))
-    if _REFUNDS.search(lowered) and not strict_context:
-        return "not an exam purchase"
-    if _LEISURE.search(lowered) and not has_exam_context:
-        return "games and leisure, not exam policy"
-    if _COMMUNITY.search(lowered) and not has_exam_context:
-        return "about the study group, not exam policy"
-    if _CAREER.search(lowered) and not has_exam_context:
-        return "a career question"
-    if _LEARNING.search(lowered) and not has_exam_context and not has_ms_code:
-        return "learning a technology, not exam policy"
-    if _TECH_HOWTO.search(lowered) and not strict_context and not has_ms_code:
-        return "a technical how-to"
-    if _PRODUCT_SUPPORT.search(lowered) and not has_exam_context:
-        return "product support, not exam policy"
-    if (_PERSONAL_DOCS.search(lowered) and _DOC_ADMIN.search(lowered)
-            and not _DOC_FOR_EXAM.search(lowered) and not _DOC_EXAM.search(normalized)):
-        return "a personal document, not the exam's ID rules"
-    if _CHIT_CHAT.search(normalized) and not has_exam_context:
-        return "small talk"
-    # "hey, what can you do?" is a question after a greeting, not small talk.
-    rest = _GREETING.sub("", normalized, count=1).strip()
-    found = _SMALL_TALK.match(rest)
-    # "ok so unscored items on AI-103?" starts like small talk but goes on to a question.
-    small = not rest or (found is not None and all(
-        t in _SMALL_TALK_TAIL for t in content_tokens(rest[found.end():])))
-    if small and not has_exam_context and len(normalized.split()) <= 6:
-        return "small talk"
-    return None
+def out_of_scope_reason(question: str, data: MatcherData | None = None) -> str | None:
+    """Why a question is explicitly out of scope (by the packaged families, or those of
+    ``data``), or None."""
+    if data is None:
+        return _default_offtopic().reason(question)
+    return OffTopicStage(data.offtopic).reason(question)
 
 
-def is_personal_timing(normalized: str) -> bool:
-    """A first-person question about the member's own next attempt."""
-    return bool(_FIRST_PERSON.search(normalized)) and bool(_PERSONAL_TIMING.search(normalized))
+@functools.cache
+def _default_offtopic() -> OffTopicStage:
+    return OffTopicStage(default_matcher_data().offtopic)
 
 
 def _sigmoid(x: float) -> float:
-    if x < -30:
+    if x < -SIGMOID_LIMIT:
         return 0.0
-    if x > 30:
+    if x > SIGMOID_LIMIT:
         return 1.0
     return 1.0 / (1.0 + math.exp(-x))
 
 
-def calibrate(top: float, margin: float, information: float) -> float:
+def calibrate(
+    top: float, margin: float, information: float, calibration: Calibration | None = None
+) -> float:
     """P(the best entry is right) from the match features; always in [0, 1]."""
-    bias, w_top, w_margin, w_info = CALIBRATION
-    return _sigmoid(bias + w_top * top + w_margin * margin + w_info * information)
+    c = calibration or default_matcher_data().weights.calibration
+    return _sigmoid(c.bias + c.top * top + c.margin * margin + c.information * information)
 
 
 @dataclass(frozen=True)
@@ -438,6 +190,17 @@ class Matcher:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self._kb = kb
+        data = kb.matcher or default_matcher_data()
+        self._data = data
+        self._w = data.weights.scoring
+        self._calibration = data.weights.calibration
+        self._offtopic = OffTopicStage(data.offtopic)
+        # First-person timing of the personal entries (FaqEntry.first_person/personal_timing).
+        self._personal = [
+            (re.compile(e.first_person), re.compile(e.personal_timing))
+            for e in kb.entries.values()
+            if e.personal and e.first_person is not None and e.personal_timing is not None
+        ]
         self._items: list[_Indexed] = []
         self._specific_codes: list[frozenset[str]] = []
         self._about_codes: list[bool] = []
@@ -518,11 +281,11 @@ class Matcher:
             self._autocomplete_owner = [self._autocomplete_owner[i] for i in keep]
         count = max(len(self._items), 1)
         self._idf: dict[str, float] = {
-            token: math.log((count + 1) / (len(postings) + 0.5))
+            token: math.log((count + 1) / (len(postings) + IDF_SMOOTHING))
             for token, postings in self._postings.items()
         }
-        self._max_idf = math.log((count + 1) / 0.5)
-        # Per entry: how strongly each of its words stands for it (see TF_FLOOR), its
+        self._max_idf = math.log((count + 1) / IDF_SMOOTHING)
+        # Per entry: how strongly each of its words stands for it (tf_floor, weights.toml), its
         # and the exam codes it is about.
         self._factors: list[dict[str, float]] = []
         for item in self._items:
@@ -534,10 +297,10 @@ class Matcher:
             factors = {}
             for word, n in counts.items():
                 share = n / size
-                factors[word] = TF_FLOOR + (1 - TF_FLOOR) * min(
-                    1.0, (1 + TF_K) * share / (share + TF_K))
+                factors[word] = self._w.tf_floor + (1 - self._w.tf_floor) * min(
+                    1.0, (1 + self._w.tf_k) * share / (share + self._w.tf_k))
             self._factors.append(factors)
-        # Naive Bayes (see BAYES_WEIGHT): a word's count in an entry is how many of its
+        # Naive Bayes (see bayes_weight): a word's count in an entry is how many of its
         # texts hold it (``_word_text_counts``, or ``_entry_word_texts`` for an entry
         # without member questions); the denominator is kept per entry.
         vocabulary = len(self._postings)
@@ -547,7 +310,7 @@ class Matcher:
                 if counts is not None
                 else sum(len(texts) for texts in holders.values())
             )
-            + BAYES_ALPHA * vocabulary
+            + self._w.bayes_alpha * vocabulary
             for counts, holders in zip(self._word_text_counts, self._entry_word_texts, strict=True)
         ]
         # Adjacent word pairs of the entries' texts → the entries using them.
@@ -560,7 +323,7 @@ class Matcher:
         # Pair → (IDF over entries, the entries): small tuples, as most pairs belong to
         # one or two entries and a 10,000-entry base has millions of them.
         self._pairs: dict[tuple[str, str], tuple[float, tuple[int, ...]]] = {
-            pair: (math.log((count + 1) / (len(owners) + 0.5)), tuple(sorted(owners)))
+            pair: (math.log((count + 1) / (len(owners) + IDF_SMOOTHING)), tuple(sorted(owners)))
             for pair, owners in pair_entries.items()
         }
 
@@ -574,14 +337,16 @@ class Matcher:
         for specific in self._specific_codes:
             for code in specific:
                 owners[code] += 1
-        self._code_idf = {code: math.log((count + 1) / (n + 0.5)) for code, n in owners.items()}
+        self._code_idf = {
+            code: math.log((count + 1) / (n + IDF_SMOOTHING)) for code, n in owners.items()
+        }
         self._vocab = sorted(self._postings)
         self._spell_cache: dict[str, str] = {}
         self._score_cache: dict[str, tuple[tuple[Candidate, ...], _Signals]] = {}
         self._ids = [item.entry.id for item in self._items]
-        self._popular = [i for i in POPULAR_ENTRIES if i in kb.entries] + [
-            i for i in self._ids if i not in POPULAR_ENTRIES
-        ]
+        ranked = sorted((e.popular, e.id) for e in kb.entries.values() if e.popular is not None)
+        popular = [entry_id for _, entry_id in ranked]
+        self._popular = popular + [i for i in self._ids if i not in popular]
 
     # --- helpers ----------------------------------------------------------------
     def _build_speller(self, kb: KnowledgeBase) -> None:
@@ -603,18 +368,22 @@ class Matcher:
         # Grammar words are known but never targets: "life" must not become "like".
         # Words the normaliser rewrites ("renew" → "renewal") are targets too, after the
         # knowledge base's own words; so are meaningful short words ("second", "after").
-        for word in SYNONYM_SOURCES:
+        for word in synonym_sources():
             word_counts.setdefault(word, 0)
-        for word in GRAMMAR_WORDS:
+        for word in grammar_words():
             word_counts.pop(word, None)
         self._words = sorted(word_counts, key=lambda w: (-word_counts[w], w))
-        self._word_set = frozenset(self._words) | FUNCTION_WORDS
+        self._word_set = frozenset(self._words) | function_words()
         # Stems of the knowledge base's words ("cheat" of "cheating") are targets after
         # the words themselves; long grammar words ("needed", "there") are last-resort
         # targets, so a typo in one is not an unknown word.
-        stems = {stem(w) for w in self._words if len(w) >= 6 and w.isalpha()}
-        self._stem_words = sorted(s for s in stems - self._word_set if len(s) >= 4)
-        self._grammar_targets = sorted(w for w in GRAMMAR_WORDS if len(w) >= 5)
+        stems = {stem(w) for w in self._words if len(w) >= STEM_SOURCE_CHARS and w.isalpha()}
+        self._stem_words = sorted(
+            s for s in stems - self._word_set if len(s) >= STEM_TARGET_CHARS
+        )
+        self._grammar_targets = sorted(
+            w for w in grammar_words() if len(w) >= GRAMMAR_TARGET_CHARS
+        )
         self._respell_cache: dict[str, tuple[str, int]] = {}
 
     def _read(self, question: str) -> tuple[str, int]:
@@ -627,11 +396,10 @@ class Matcher:
             normalized = normalize(respelt)
         return normalized, fixed
 
-    @staticmethod
-    def _entry_codes(texts: list[str]) -> tuple[frozenset[str], bool]:
+    def _entry_codes(self, texts: list[str]) -> tuple[frozenset[str], bool]:
         """The exam codes an entry is about, and whether it is about exams by code at all.
 
-        An entry is about exams by code when at least :data:`CODE_SPECIFIC_SHARE` of its
+        An entry is about exams by code when at least ``code_specific_share`` of its
         question and phrasings name one ("is AI-102 retired", "is az-204 retired"); it
         is about the codes named that often (AI-102, for the first), not the ones a
         generic entry mentions in passing. ``texts``: the normalised question and
@@ -643,7 +411,7 @@ class Matcher:
             with_code += bool(found)
             for code in found:
                 counts[code] += 1
-        cut = CODE_SPECIFIC_SHARE * len(texts)
+        cut = self._w.code_specific_share * len(texts)
         return frozenset(c for c, n in counts.items() if n >= cut), with_code >= cut
 
     @property
@@ -654,15 +422,17 @@ class Matcher:
         cached = self._spell_cache.get(token)
         if cached is None:
             cached = self._spell(token)
-            if len(self._spell_cache) < 20_000:
+            if len(self._spell_cache) < SPELL_CACHE_SIZE:
                 self._spell_cache[token] = cached
         return cached
 
     def _spell(self, token: str) -> str:
         """Map an unknown token onto the vocabulary when a close spelling exists."""
-        if token in self._idf or len(token) < 5 or not token.isalpha():
+        if token in self._idf or len(token) < SPELL_MIN_CHARS or not token.isalpha():
             return token
-        found = process.extractOne(token, self._vocab, scorer=fuzz.ratio, score_cutoff=84)
+        found = process.extractOne(
+            token, self._vocab, scorer=fuzz.ratio, score_cutoff=SPELL_MIN_RATIO
+        )
         if found is None or found[0][0] != token[0]:
             return token
         return str(found[0])
@@ -670,23 +440,23 @@ class Matcher:
     def _fix_word(self, word: str) -> str:
         """The knowledge-base word closest to an unknown word (one edit, or two for long
         words, a swap of neighbours counting as one), or the word itself."""
-        if len(word) < 4 or word in self._word_set or not word.isalpha():
+        if len(word) < FIX_MIN_CHARS or word in self._word_set or not word.isalpha():
             return word
         if stem(word) in self._idf:  # another form of a known word: the stemmer copes
             return word
-        limit = 1 if len(word) < 11 else 2
+        limit = 1 if len(word) < LONG_WORD_CHARS else 2
         found = process.extract(word, self._words, scorer=OSA.distance, score_cutoff=limit,
-                                limit=8)
-        if len(word) == 4:
+                                limit=FIX_CANDIDATES)
+        if len(word) == FIX_MIN_CHARS:
             # Four letters: one edit keeping the first letter, onto a longer word only
             # ("agan" → "again", "mney" → "money"; "java" stays).
-            found = [f for f in found if f[0][0] == word[0] and len(f[0]) > 4]
+            found = [f for f in found if f[0][0] == word[0] and len(f[0]) > FIX_MIN_CHARS]
         elif not found:
             found = process.extract(word, self._stem_words, scorer=OSA.distance,
-                                    score_cutoff=limit, limit=8)
-            if not found and len(word) >= 6:
+                                    score_cutoff=limit, limit=FIX_CANDIDATES)
+            if not found and len(word) >= STEM_SOURCE_CHARS:
                 found = process.extract(word, self._grammar_targets, scorer=OSA.distance,
-                                        score_cutoff=1, limit=8)
+                                        score_cutoff=1, limit=FIX_CANDIDATES)
         if not found:
             return word
         best = min(d for _, d, _ in found)
@@ -704,9 +474,9 @@ class Matcher:
         words = normalized.split()
         fixed = [self._fix_word(w) for w in words]
         changed = sum(1 for a, b in zip(words, fixed, strict=True)
-                      if a != b and b not in FUNCTION_WORDS)
+                      if a != b and b not in function_words())
         result = (" ".join(fixed), changed) if fixed != words else (normalized, 0)
-        if len(self._respell_cache) < 20_000:
+        if len(self._respell_cache) < SPELL_CACHE_SIZE:
             self._respell_cache[normalized] = result
         return result
 
@@ -718,7 +488,7 @@ class Matcher:
 
     def _coverage(self, tokens: list[str]) -> dict[int, float]:
         """IDF-weighted share of the question's words each entry knows, for the
-        :data:`SHORTLIST` entries that know the most.
+        ``shortlist`` (weights.toml) entries that know the most.
 
         Words found in a large share of the entries are left out of the inverted-index
         pass (they would touch every entry and barely change the order) and added back
@@ -726,7 +496,7 @@ class Matcher:
         total = sum(self._idf.get(t, self._max_idf) for t in tokens)
         if total <= 0:
             return {}
-        common_df = max(200, len(self._items) // 8)
+        common_df = max(COMMON_MIN_POSTINGS, len(self._items) // COMMON_SHARE_DIVISOR)
         scores: dict[int, float] = defaultdict(float)
         common: list[str] = []
         for token in tokens:
@@ -743,7 +513,7 @@ class Matcher:
             # Only common words: every entry that knows the first of them competes.
             for index in self._postings[common[0]]:
                 scores[index] = 0.0
-        shortlist = heapq.nlargest(SHORTLIST, scores, key=scores.__getitem__)
+        shortlist = heapq.nlargest(self._w.shortlist, scores, key=scores.__getitem__)
         result = {}
         for index in shortlist:
             vocab = self._vocabs[index]
@@ -763,12 +533,13 @@ class Matcher:
             if counts is None:
                 holders = self._entry_word_texts[index]
                 logs[index] = sum(
-                    math.log((len(holders.get(word, ())) + BAYES_ALPHA) / denominator)
+                    math.log((len(holders.get(word, ())) + self._w.bayes_alpha) / denominator)
                     for word in known
                 )
             else:
                 logs[index] = sum(
-                    math.log((counts.get(word, 0) + BAYES_ALPHA) / denominator) for word in known
+                    math.log((counts.get(word, 0) + self._w.bayes_alpha) / denominator)
+                    for word in known
                 )
         top = max(logs.values())
         weights = {index: math.exp(value - top) for index, value in logs.items()}
@@ -796,7 +567,7 @@ class Matcher:
         "exam" would match everything).
 
         token_sort_ratio runs as fuzz.ratio on texts sorted at construction; the
-        token_set_ratio pass only sees the SET_PASS_TEXTS texts sharing the largest part
+        token_set_ratio pass only sees the ``set_pass_texts`` texts sharing the largest part
         of their words with the question (for a text sharing none it equals the
         token_sort_ratio of the de-duplicated words, and the coverage discount halves
         it)."""
@@ -806,9 +577,13 @@ class Matcher:
             found = process.extractOne(sorted_query, self._entry_sorted[index], scorer=fuzz.ratio)
             best_sort[index] = found[1] if found is not None else 0.0
         if not multi:
-            return {owner: score / 100 for owner, score in best_sort.items()}
+            return {owner: score / RAPIDFUZZ_MAX for owner, score in best_sort.items()}
         # No shared word: token_set_ratio is the token_sort_ratio, halved by the discount.
-        best_set = {owner: 0.5 * score for owner, score in best_sort.items() if score >= 40}
+        best_set = {
+            owner: SET_DISCOUNT_BASE * score
+            for owner, score in best_sort.items()
+            if score >= FUZZY_FLOOR
+        }
         # Texts sharing more of their words with the question can score higher, so try
         # them first and stop once no remaining text could beat the entry's best.
         for index in shortlist:
@@ -821,22 +596,23 @@ class Matcher:
             by_share: dict[float, list[str]] = defaultdict(list)
             # The texts sharing the largest part of their words with the question; the
             # discount leaves the others little chance, and each costs a comparison.
-            ranked = sorted(hits, key=lambda o: -hits[o] / sizes[o])[:SET_PASS_TEXTS]
+            ranked = sorted(hits, key=lambda o: -hits[o] / sizes[o])[: self._w.set_pass_texts]
             for offset in ranked:
                 by_share[hits[offset] / sizes[offset]].append(texts[offset])
             best = best_set.get(index, 0.0)
             for share in sorted(by_share, reverse=True):
-                factor = 0.5 + 0.5 * share
-                if 100 * factor <= best:
+                factor = SET_DISCOUNT_BASE + (1 - SET_DISCOUNT_BASE) * share
+                if RAPIDFUZZ_MAX * factor <= best:
                     break
                 hit = process.extractOne(query, by_share[share], scorer=fuzz.token_set_ratio,
-                                         score_cutoff=max(40.0, best / factor))
+                                         score_cutoff=max(FUZZY_FLOOR, best / factor))
                 if hit is not None and hit[1] * factor > best:
                     best = hit[1] * factor
             if best > 0:
                 best_set[index] = best
         return {
-            owner: (0.5 * score + 0.5 * best_set.get(owner, 0.0)) / 100
+            owner: (SORT_SHARE * score + (1 - SORT_SHARE) * best_set.get(owner, 0.0))
+            / RAPIDFUZZ_MAX
             for owner, score in best_sort.items()
         }
 
@@ -869,10 +645,10 @@ class Matcher:
             code_idf = max((self._code_idf.get(c, 0.0) for c in codes), default=0.0)
             known += max(0.0, code_idf - self._idf[CODE_PLACEHOLDER])
         # A word that had to be re-spelt is only half trusted.
-        doubt = 1.0 - 0.5 * corrected / len(tokens)
+        doubt = 1.0 - (1 - self._w.respelt_trust) * corrected / len(tokens)
         signals = _Signals(
             known_share=doubt * known / total if total > 0 else 0.0,
-            information=min(known / self._max_idf, 3.0),
+            information=min(known / self._max_idf, self._w.max_information),
         )
         coverage = self._coverage(tokens)
         if not coverage:
@@ -880,8 +656,8 @@ class Matcher:
         shortlist = sorted(coverage, key=lambda i: (-coverage[i], i))
         query = " ".join(tokens)
         multi = len(tokens) > 1
-        personal = is_personal_timing(normalized)
-        first_person = bool(_FIRST_PERSON.search(normalized))
+        first_person = any(f.search(normalized) for f, _ in self._personal)
+        personal = any(f.search(normalized) and t.search(normalized) for f, t in self._personal)
         fuzzy_by_entry = self._fuzzy(query, set(tokens), shortlist, multi)
         keyword_hits = self._keyword_hits(normalized)
         query_pairs = [self._pairs[p] for p in pairwise(tokens) if p in self._pairs]
@@ -891,34 +667,34 @@ class Matcher:
         for index in shortlist:
             item = self._items[index]
             fuzzy = fuzzy_by_entry.get(index, 0.0)
-            score = FUZZY_WEIGHT * fuzzy + (1 - FUZZY_WEIGHT) * coverage[index]
+            score = self._w.fuzzy_weight * fuzzy + (1 - self._w.fuzzy_weight) * coverage[index]
             if index in keyword_hits:
-                score += KEYWORD_BONUS
-            score += BAYES_WEIGHT * bayes[index]
+                score += self._w.keyword_bonus
+            score += self._w.bayes_weight * bayes[index]
             signal = self._signals[index]
             if signal is not None and signal.search(normalized):
-                score += SIGNAL_BONUS
+                score += self._w.signal_bonus
             if pair_mass:
                 shared = sum(idf for idf, owners in query_pairs if index in owners)
-                score += PAIR_WEIGHT * shared / max(pair_mass, self._max_idf)
+                score += self._w.pair_weight * shared / max(pair_mass, self._max_idf)
             if codes:
                 specific = self._specific_codes[index]
                 named = codes & item.codes  # codes the entry declares or mentions
                 if codes & specific:
-                    score += CODE_SPECIFIC_BONUS
+                    score += self._w.code_specific_bonus
                 elif specific and not named:
-                    score -= CODE_MISMATCH  # AI-102's retirement, asked about AZ-500
+                    score -= self._w.code_mismatch  # AI-102's retirement, asked about AZ-500
                 elif self._about_codes[index] and codes <= self._owned_codes and not named:
-                    score -= CODE_MISMATCH  # other exams' retirements, asked about AI-102
+                    score -= self._w.code_mismatch  # other exams' retirements, asked about AI-102
                 elif named:
-                    score += CODE_BONUS
+                    score += self._w.code_bonus
             if item.entry.personal:
                 if personal:
-                    score += PERSONAL_BONUS
+                    score += self._w.personal_bonus
                 elif not first_person:
-                    score -= IMPERSONAL_PENALTY
+                    score -= self._w.impersonal_penalty
             elif personal:
-                score -= PERSONAL_OTHER_PENALTY
+                score -= self._w.personal_other_penalty
             scored.append(Candidate(item.entry.id, score))
         scored.sort(key=lambda c: (-c.score, c.entry_id))
         return tuple(scored), signals
@@ -934,45 +710,52 @@ class Matcher:
         runner = scored[1].score if len(scored) > 1 else 0.0
         # Questions made mostly of words the knowledge base has never seen are about
         # something else, however well the remaining words match.
-        factor = min(1.0, signals.known_share / KNOWN_FULL)
+        factor = min(1.0, signals.known_share / self._w.known_full)
         return scored, (top * factor, (top - runner) * factor, signals.information)
 
     def match(self, question: str) -> MatchResult:
-        reason = out_of_scope_reason(question)
+        reason = self._offtopic.reason(question)
         if reason is not None:
-            return MatchResult(None, 0.0, (), None, out_of_scope=True, reason=reason)
+            return MatchResult(None, 0.0, (), None, out_of_scope=True, reason=reason,
+                               scoring=self._w)
         scored, features = self.features(question)
         if not scored:
-            return MatchResult(None, 0.0, (), None, out_of_scope=True, reason="no known words")
-        confidence = calibrate(*features)
-        if features[2] < MIN_INFORMATION:
+            return MatchResult(None, 0.0, (), None, out_of_scope=True, reason="no known words",
+                               scoring=self._w)
+        confidence = calibrate(*features, self._calibration)
+        if features[2] < self._w.min_information:
             # "exam" alone: every entry is about the exam; ask, don't guess.
-            confidence = min(confidence, ABSTAIN_BELOW / 2)
-        clamped = [Candidate(c.entry_id, min(max(c.score, 0.0), 1.0)) for c in scored[:4]]
+            confidence = min(confidence, self._w.abstain_below / UNSURE_DIVISOR)
+        clamped = [
+            Candidate(c.entry_id, min(max(c.score, 0.0), 1.0))
+            for c in scored[: 1 + MAX_RUNNERS_UP]
+        ]
         top, runners_up = clamped[0], tuple(clamped[1 : 1 + MAX_RUNNERS_UP])
-        if features[0] < ANSWER_MIN_SCORE:
+        if features[0] < self._w.answer_min_score:
             # Too weak to even suggest: whatever the calibration says, do not answer.
-            confidence = min(confidence, ABSTAIN_BELOW / 2)
-        if confidence < ABSTAIN_BELOW:
-            nothing = features[0] < SUGGEST_MIN_SCORE
+            confidence = min(confidence, self._w.abstain_below / UNSURE_DIVISOR)
+        if confidence < self._w.abstain_below:
+            nothing = features[0] < self._w.suggest_min_score
             return MatchResult(
-                None, confidence, runners_up, top, out_of_scope=nothing, reason="unsure"
+                None, confidence, runners_up, top, out_of_scope=nothing, reason="unsure",
+                scoring=self._w,
             )
-        return MatchResult(top.entry_id, confidence, runners_up, top)
+        return MatchResult(top.entry_id, confidence, runners_up, top, scoring=self._w)
 
-    def autocomplete(self, partial: str, limit: int = 25) -> list[Candidate]:
+    def autocomplete(self, partial: str, limit: int = AUTOCOMPLETE_MAX) -> list[Candidate]:
         """Entries to offer while a member types; the most common ones for an empty box."""
-        limit = max(0, min(limit, 25))
+        limit = max(0, min(limit, AUTOCOMPLETE_MAX))
         text = normalize(partial)
         if not text:
             n = len(self._popular)
             return [
-                Candidate(entry_id, round(1.0 - i / max(n, 1), 4))
+                Candidate(entry_id, round(1.0 - i / max(n, 1), SCORE_DIGITS))
                 for i, entry_id in enumerate(self._popular[:limit])
             ]
         found = process.extract(
-            text, self._autocomplete_texts, scorer=fuzz.partial_ratio, limit=limit * 8,
-            score_cutoff=60,
+            text, self._autocomplete_texts, scorer=fuzz.partial_ratio,
+            limit=limit * AUTOCOMPLETE_POOL,
+            score_cutoff=AUTOCOMPLETE_CUTOFF,
         )
         words = text.split()
         best: dict[str, float] = {}
@@ -980,16 +763,20 @@ class Matcher:
             # Reward texts holding every typed word (the last one as a prefix).
             text_words = candidate_text.split()
             hits = sum(1 for w in words if any(t.startswith(w) for t in text_words))
-            combined = 0.6 * score / 100 + 0.4 * hits / len(words)
+            combined = (AUTOCOMPLETE_FUZZY_WEIGHT * score / RAPIDFUZZ_MAX
+                        + AUTOCOMPLETE_PREFIX_WEIGHT * hits / len(words))
             entry_id = self._ids[self._autocomplete_owner[position]]
             best[entry_id] = max(best.get(entry_id, 0.0), combined)
-        if len(text) >= 8 and out_of_scope_reason(partial) is None:
+        if len(text) >= AUTOCOMPLETE_SCORE_FROM and self._offtopic.reason(partial) is None:
             scored, _ = self._score(partial)
             scored = [Candidate(c.entry_id, min(max(c.score, 0.0), 1.0)) for c in scored]
             for candidate in scored[:limit]:
                 best[candidate.entry_id] = max(
-                    best.get(candidate.entry_id, 0.0) * 0.5 + candidate.score * 0.5,
+                    best.get(candidate.entry_id, 0.0) * AUTOCOMPLETE_BLEND
+                    + candidate.score * (1 - AUTOCOMPLETE_BLEND),
                     candidate.score,
                 )
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [Candidate(entry_id, round(score, 4)) for entry_id, score in ranked[:limit]]
+        return [
+            Candidate(entry_id, round(score, SCORE_DIGITS)) for entry_id, score in ranked[:limit]
+        ]

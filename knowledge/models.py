@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from knowledge.codes import normalize_exam_code
+from knowledge.matcher_data import MatcherData
 from knowledge.regex_safety import regex_problem
 
 ENTRY_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -160,8 +161,19 @@ class Exam(_Frozen):
 
     @property
     def last_verified(self) -> dt.date | None:
-        """The most recent day a source of this exam was checked."""
-        return max((source.verified for source in self.sources), default=None)
+        """The most recent day a source about *this* exam was checked.
+
+        Only sources that name the exam (its code in the URL or title) count: a generic
+        page checked yesterday ("Exam duration and question types") says nothing about
+        whether this exam is still current, so it must not make "no retirement announced
+        as of <date>" look fresher than it is."""
+        compact = self.code.replace("-", "").casefold()
+        specific = [
+            source.verified
+            for source in self.sources
+            if compact in f"{source.url} {source.title or ''}".casefold().replace("-", "")
+        ]
+        return max(specific, default=None)
 
     def is_retired(self, now: dt.datetime) -> bool:
         return self.retires_at is not None and now >= self.retires_at
@@ -196,6 +208,22 @@ class FaqEntry(_Frozen):
     # attaches them from ``member_questions.toml``. The matcher learns from them as from
     # the phrasings: real wording (typos, context, slang) that no editor would write.
     examples: tuple[str, ...] = ()
+    # Rank in the empty autocomplete box (1 = offered first); None = not popular.
+    popular: int | None = Field(default=None, strict=True, ge=1, le=25)
+    # A personal entry's first-person marker and timing question (regular expressions
+    # over the normalised question): both found send the question here, and a question
+    # without the first-person marker is steered away (see matcher weights).
+    first_person: str | None = None
+    personal_timing: str | None = None
+
+    @field_validator("first_person", "personal_timing")
+    @classmethod
+    def _personal_is_safe(cls, value: str | None) -> str | None:
+        if value is not None:
+            problem = regex_problem(value)
+            if problem is not None:
+                raise ValueError(f"{value[:60]!r} {problem}")
+        return value
 
     @field_validator("signals")
     @classmethod
@@ -226,6 +254,9 @@ class KnowledgeBase(_Frozen):
     policy: Policy
     exams: dict[str, Exam]
     entries: dict[str, FaqEntry]
+    # The matcher's off-topic families and weights (``data/matcher``); None = the
+    # packaged ones (a knowledge base built in code, as the benchmarks do).
+    matcher: MatcherData | None = None
 
     def exam(self, code: str) -> Exam:
         """The catalog entry for a (normalised) code, or a bare uncatalogued exam."""

@@ -30,194 +30,8 @@ CODE_PLACEHOLDER = "examcode"
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "ʼ": "'", "`": "'", "“": '"', "”": '"'})
 
-# Whole-phrase rewrites, applied in order on lower-case text padded with spaces.
-# Contractions and chat shorthand first, then synonyms onto one canonical word.
-_PHRASES: tuple[tuple[str, str], ...] = (
-    # contractions and shorthand
-    (r"\bcan ?'?t\b", "can not"),
-    (r"\bcannot\b", "can not"),
-    (r"\bwon ?'?t\b", "will not"),
-    (r"\b(do|does|did|is|are|was|were|have|has|had|would|should|could) ?n'?t\b", r"\1 not"),
-    (r"\bi ?'?m\b", "i am"),
-    (r"\bi ?'?ve\b", "i have"),
-    (r"\bi ?'?ll\b", "i will"),
-    (r"\bi ?'d\b", "i would"),
-    (r"\b(what|where|when|how|who|it|that|there)'s\b", r"\1 is"),
-    (r"\b(what|how|where|when)s\b", r"\1 is"),
-    (r"\b(you|we|they)'re\b", r"\1 are"),
-    (r"\b(you|we|they)'ve\b", r"\1 have"),
-    (r"\b(u)\b", "you"),
-    (r"\b(ur|yr)\b", "your"),
-    (r"\br\b", "are"),
-    (r"\b(pls|plz|plis)\b", "please"),
-    (r"\b(thx|thanx|ty|tks)\b", "thanks"),
-    (r"\b(bc|cuz|coz|cause)\b", "because"),
-    (r"\bb4\b", "before"),
-    (r"\bw/o\b", "without"),
-    (r"\bw/", "with "),
-    (r"\bwanna\b", "want to"),
-    (r"\bgonna\b", "going to"),
-    (r"\bgotta\b", "got to"),
-    (r"\b(wat|wut|wht)\b", "what"),
-    (r"\bhw\b", "how"),
-    (r"\b(abt|bout)\b", "about"),
-    (r"\b(hrs|hr)\b", "hours"),
-    # "min score" is a minimum, "90 min" a duration (lookaheads keep these out of the
-    # one-word swaps, which run first).
-    (r"\bmin\b(?= (?:pass|passing|score|scores|mark|marks|grade|points?)\b)", "minimum"),
-    (r"\bmin\b(?! (?:pass|passing|score|scores|mark|marks|grade|points?)\b)", "minutes"),
-    (r"\bmins\b", "minutes"),
-    (r"\b(yrs|yr)\b", "years"),
-    (r"\b(tmrw|tmr|tomorow|tommorow|tommorrow)\b", "tomorrow"),
-    (r"\b(yday|yesterdy)\b", "yesterday"),
-    (r"\b(ms|msft)\b(?! ?\d)", "microsoft"),
-    (r"\bmicro soft\b", "microsoft"),
-    (r"\b(exm|examn|eaxm|exma)\b", "exam"),
-    (r"\b(lol|lmao|lmfao|bruh|idk|tbh|btw|ngl)\b", ""),
-    # chat filler around the question: "quick question", "thanks in advance", "pls help"
-    (r"\b(thanks|thank you|tia)( so much)? in advance\b", "thanks"),
-    (r"\btia\b", "thanks"),
-    (r"\b(quick|random|dumb|stupid|silly|noob|newbie|small) (question|q|qn|query)\b", ""),
-    (r"\b(newbie|noob|beginner|new) here\b", ""),
-    (r"\basking for a friend\b", ""),
-    (r"(?<=\w) (please help( me)?( out)?|help( me)? please|any help( is)?( much)? appreciated|"
-     r"help (is )?appreciated)\s*$", ""),
-    (r"^\s*help (?=\w+ \w+)", ""),
-    # "hey bot, …" addresses the bot; the rest is the question
-    (r"^(hey|hi|hello|yo|oi|ok|okay|dear)? ?(there )?(exam ?)?bot\b(?= \w)", ""),
-    (r"\b(hey|hi|hello|yo|oi|dear) (there )?(exam ?)?bot\b(?= \w)", ""),
-    # "sorry if this was asked before, but …"
-    (r"\b(sorry|apologies|apologie)( in advance)?( if| in case)? (this|it|that) (was|has been|"
-     r"is|has|might have been|may have been|got)( already)?( been)? (asked|answered|covered)"
-     r"( before| already| a lot| here)?( but)?\b", ""),
-    (r"\b(does|do) (anyone|anybody|someone|somebody) (know|here know)( if| whether)?\b", ""),
-    # questions about the bot itself, which are all grammar words otherwise
-    (r"\b(what can you do|what do you do|what are you for|what are you able to do|"
-     r"how do you work|what can you help with|what can you help me with)\b",
-     "what can the bot do"),
-    (r"\bclosed ?-? ?book\b", "open book"),
-    # ordinals written as digits
-    (r"\b1st\b", "first"),
-    (r"\b2nd\b", "second"),
-    (r"\b3rd\b", "third"),
-    (r"\b4th\b", "fourth"),
-    (r"\b5th\b", "fifth"),
-    (r"\b6th\b", "sixth"),
-    (r"\b7th\b", "seventh"),
-    (r"\b(mcq|mcqs)\b", "multiple choice"),
-    (r"\b(qs|q's|qns|qtns|ques|questons|quesitons|questins)\b", "questions"),
-    # percentages written every way, and "how much of" (a share, not a price)
-    (r"(\d) ?%", r"\1 percent"),
-    (r"%", " percent "),
-    (r"\b(per cent|pct|percentage|percentages|percents)\b", "percent"),
-    (r"\bhow much of\b", "what percent of"),
-    (r"\b(till|til|untill)\b", "until"),
-    # "how much time" is a duration; "how much is / to / for" is a price
-    (r"\bhow much time\b", "how long"),
-    (r"\bhow much (is|are|was|to|for|would|will)\b", r"how much cost \1"),
-    (r"\b(prep|prepping|prepped|preparation|preparations|preparing|prepared|prepares)\b",
-     "prepare"),
-    (r"\btime ?zones?\b", "timezone"),
-    # any language the exam might be offered in (English stays: it is what extra time is
-    # about), and any currency a price is quoted in
-    (r"\b(arabic|italian|indonesian|portuguese|spanish|german|french|japanese|chinese|"
-     r"mandarin|korean|russian|turkish|polish|dutch|hindi|vietnamese|thai|hebrew|swedish|"
-     r"norwegian|danish|finnish|greek|czech|hungarian|romanian|ukrainian|malay|tagalog|"
-     r"bengali|urdu|tamil|persian|farsi)\b", "language"),
-    (r"\b(usd|dollars?|euros?|eur|gbp|pounds|quid|inr|rupees?|yen|jpy|naira|reais|cad|aud|"
-     r"pesos?|rand|zar|lira|yuan|rmb)\b", "currency"),
-    (r"\b(rename|renamed|renames|renaming|rebrand|rebranded|rebranding|renumber|renumbers|"
-     r"renumbering|renumbered)\b", "renumbered"),
-    (r"\b(recertify|recertifying|recertified|recertification|recertifications|recert)\b",
-     "renewal"),
-    # countries: "is it cheaper in india" asks about the price where the member lives
-    (r"\b(in|outside|outside of) (india|pakistan|nigeria|kenya|egypt|south africa|brazil|"
-     r"mexico|argentina|colombia|chile|peru|canada|the us|the usa|america|the uk|britain|"
-     r"england|ireland|"
-     r"germany|france|spain|italy|portugal|poland|netherlands|turkey|russia|ukraine|"
-     r"japan|china|korea|vietnam|thailand|malaysia|singapore|indonesia|philippines|"
-     r"australia|new zealand|saudi arabia|uae|dubai|bangladesh|sri lanka|nepal|"
-     r"my country|my region|the united states|the united kingdom|europe|africa|asia|"
-    r"latin america)\b", "in country"),
-    # general availability: the end of an exam's beta
-    (r"\b(ga|general availability|generally available|out of beta)\b", "generally available"),
-    (r"\b(licence|licences|licenses)\b", "license"),
-    (r"\bdrivers?'?s?\b", "driving"),
-    (r"\b(centre|centres|centers)\b", "center"),
-    # "questions I got wrong" (my mistakes) is not "the question was wrong" (a faulty item)
-    (r"\b(got|get|getting|had|answered)( \w+)? (wrong|incorrect)\b", r"\1\2 missed"),
-    (r"\b(was|is|were|are|seemed|seems|looked|looks)( straight up| just| clearly| totally|"
-     r" plain| flat out| simply)? (wrong|incorrect)\b", r"\1 faulty"),
-    # synonyms: retakes
-    (r"\b(take|sit|write|do|try|attempt|book|schedule) (it|the exam|the test|this|that|them|"
-     r"the cert exam|an exam|exam|test) (again|a second time|another time|over)\b",
-     r"retake \2"),
-    (r"\b(take|sit|write|do|try) (it|this|that) again\b", "retake it"),
-    (r"\bsecond try\b", "second attempt"),
-    (r"\bnext try\b", "next attempt"),
-    (r"\bre ?-? ?(take|takes|taking|took|taken|sit|sits|sitting|sat|test|tests|testing|"
-     r"tested|write|writes|writing|wrote|written|do|doing|did|done|attempt|attempts|"
-     r"attempting|exam|exams)\b", "retake"),
-    (r"\b(resit|resits|resitting|resat|retest|retests|retesting|retested|rewrite|rewrites|"
-     r"rewriting|rewrote|redo|redoing|redid|retakes|retaking|retook|retaken|reattempt|"
-     r"reattempts|reattempting|reexam|reexamination)\b", "retake"),
-    # synonyms: scoring
-    (r"\b(pass ?mark|passmark|pass mark|cut ?-? ?off score|cut ?score|cutscore|"
-     r"cut ?-? ?off mark|passing grade|passing mark|pass score|pass threshold|passing "
-     r"threshold|pass line|minimum passing score|minimum pass score|score to pass|"
-     r"score needed to pass|score required to pass|marks to pass|points to pass)\b",
-     "passing score"),
-    # synonyms: waiting periods
-    (r"\b(cool ?-? ?down|cooldowns|cooling ?-? ?off period|cooling period|cool ?-? ?off|"
-     r"waiting time|wait time|waiting period|wait period|lockout period|lockout|lock ?-? ?out)"
-     r"\b", "waiting period"),
-    # synonyms: certification
-    (r"\b(cert|certs|certificate|certificates|certifications|certificaton|certifcation|"
-     r"certication|certificat)\b", "certification"),
-    (r"\b(cred|creds|credentials)\b", "credential"),
-    # synonyms: failing and passing
-    (r"\b(flunk|flunked|flunking|bombed|bomb|tanked|tank)\b", "failed"),
-    (r"\b(re ?-? ?schedule|re ?-? ?scheduling|re ?-? ?scheduled|postpone|postponed|"
-     r"postponing|push back|move) (my|the|an|this) (exam|test|appointment|booking|slot)\b",
-     r"reschedule \2 \3"),
-    (r"\b(re ?- ?schedule|re ?- ?scheduling|re ?- ?scheduled)\b", "reschedule"),
-    (r"\b(vouchers)\b", "voucher"),
-    (r"\b(renew|renews|renewing|renewed|renewals)\b", "renewal"),
-    # Tense matters here: "my cert expired" (already lapsed) is not "when does it expire".
-    (r"\b(expired|lapsed|has run out|have run out|ran out)\b", "expired"),
-    (r"\b(run out|runs out)\b", "expiry"),
-    (r"\b(expire|expires|expiring|expiration|expiry|expiries)\b", "expiry"),
-    (r"\b(retire|retires|retired|retiring|retirements|sunset|sunsetting|sunsets|"
-     r"discontinued|discontinue|being discontinued|phased out|phase out|deprecated|"
-     r"end of life|eol|going away|go away|goes away|being removed|removed|no longer available|"
-     r"shutting down|shut down|ending|being retired|gone|been pulled|pulled|dead)\b", "retirement"),
-    (r"\b(price|priced|pricing|fee|fees|costs|costing|charge|charged|pay)\b", "cost"),
-    (r"\b(how long|how many days|how many hours|how many weeks|how soon|how quickly|"
-     r"how fast)\b", "how long"),
-    (r"\b(time limit|time limits|seat time|exam length|length of the exam)\b", "duration"),
-    (r"\b(money back|refunded|refunds|reimburse|reimbursed|reimbursement)\b", "refund"),
-    (r"\b(brain ?dumps?|dump sites?|exam dumps?|dumps)\b", "dumps"),
-    (r"\b(mark|marks|grade|grades|points|pts)\b", "score"),
-    # a member quoting their own result: "got 680", "scored 712"
-    (r"\b(got|get|scored|with|only|just) (a |an )?([1-9]\d\d|1000)\b(?! ?(score|minutes|hours|"
-     r"days|questions|percent|usd|dollars|euros|people|members))", r"\1 \3 score"),
-    (r"\b(a|another|next|second|third|fourth|fifth|first|last|one more) (go|shot|try|chance)\b",
-     r"\1 attempt"),
-    (r"\b(tries|goes|shots|chances)\b", "attempts"),
-    (r"\b(expensive|pricey|cheap|cheaper|cheapest|afford)\b", "cost"),
-    (r"\b(more|extra|additional) (\d+ )?(minutes|time)\b", "extra time"),
-    (r"\bstill (around|offered|bookable|a thing|on offer|open|live)\b", "still available"),
-    (r"\b(push|pushed|pushing|shift|shifted|bump|bumped) (my|the|an|this) (exam|test|"
-     r"appointment|booking|slot)( back)?\b", r"reschedule \2 \3"),
-    (r"\b(right away|straight away|straight after|instantly|instant|right after|"
-     r"immediately|same day)\b", "immediately"),
-    (r"\b(step away|stepping away|leave my desk|leave the desk|leave the room|toilet|"
-     r"restroom|bathroom|loo|pee)\b", "break"),
-    (r"\b(revise|revising|revised|revision|cram|cramming|crammed|studying|studied|"
-     r"studies)\b", "study"),
-    (r"\b(tests)\b", "test"),
-    (r"\b(exams|examination|examinations)\b", "exam"),
-)
+# Whole-phrase rewrites, applied in order on lower-case text padded with spaces, and the
+# grammar words: data, in ``data/matcher/normalize.toml`` (validated by the loader).
 _SIMPLE_RULE_RE = re.compile(r"^\\b\(?([a-z0-9]+(?:\|[a-z0-9]+)*)\)?\\b$")
 
 
@@ -269,13 +83,15 @@ def _gate(pattern: str) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(literal) for literal in sorted(literals)))
 
 
-def _split_rules() -> tuple[dict[str, str], tuple[_Rule, ...]]:
+def _split_rules(
+    phrases: tuple[tuple[str, str], ...],
+) -> tuple[dict[str, str], tuple[_Rule, ...]]:
     """Rules that only swap one word for another become a dictionary (one lookup per
     word); the rest stay regular expressions, each with a cheap substring gate. Word
     swaps run first."""
     words: dict[str, str] = {}
     patterns: list[_Rule] = []
-    for pattern, replacement in _PHRASES:
+    for pattern, replacement in phrases:
         simple = _SIMPLE_RULE_RE.match(pattern)
         if simple and "\\" not in replacement:
             for word in simple.group(1).split("|"):
@@ -285,46 +101,66 @@ def _split_rules() -> tuple[dict[str, str], tuple[_Rule, ...]]:
     return words, tuple(patterns)
 
 
-_WORD_MAP, _COMPILED_PHRASES = _split_rules()
+class _Rules:
+    """The normaliser's data, read once from ``data/matcher/normalize.toml``."""
 
-_STOPWORDS = frozenset(
-    """
-    a an the and or but if of to in on at for from by with about as into onto than then so
-    is are was were be been being am do does did doing done have has had having will would
-    shall should can could may might must
-    i me my mine myself we us our ours you your yours he him his she her it its they them
-    their this that these those there here what which who whom whose why
-    please thanks thank hi hello hey just really actually also any some get got
-    not no yes very too quite still even ever one ones thing things stuff like know tell
-    need needs needed want wanted going go goes im okay ok guys anyone someone somebody
-    cheers asap basically everyone folks
-    yo nah yeah yep yup nope hmm hm um uh erm ah oh eh ya yah wow omg
-    """.split()  # noqa: SIM905
-)
-
-# Words that carry meaning for the question even though they are short or common.
-_KEEP = frozenset({"when", "how", "long", "much", "many", "again", "before", "after", "yet",
-                   "now", "still", "today", "online", "home", "free", "first", "second", "third"})
-
-# Every word the normaliser treats as grammar rather than content; the matcher's
-# spelling correction may map a typo onto one of these ("waht" → "what").
-FUNCTION_WORDS = _STOPWORDS | _KEEP
-GRAMMAR_WORDS = _STOPWORDS
+    def __init__(self, phrases: tuple[tuple[str, str], ...], stopwords: frozenset[str],
+                 keep: frozenset[str]) -> None:
+        self.phrases = phrases
+        self.word_map, self.compiled = _split_rules(phrases)
+        self.stopwords = stopwords
+        self.keep = keep
+        # Every word the normaliser treats as grammar rather than content; the matcher's
+        # spelling correction may map a typo onto one of these ("waht" → "what").
+        self.function_words = stopwords | keep
+        self.synonym_sources = _synonym_sources(phrases, self.word_map, stopwords)
 
 
-def _synonym_sources() -> frozenset[str]:
+@lru_cache(maxsize=1)
+def _rules() -> _Rules:
+    """The packaged rules, validated (a broken file raises ``KnowledgeError`` naming the
+    file, the rule and the field)."""
+    from knowledge.loader import KnowledgeError, load_normalize_rules
+
+    problems: list[Any] = []
+    data = load_normalize_rules(problems=problems)
+    if data is None:
+        raise KnowledgeError(problems)
+    return _Rules(
+        tuple((rule.pattern, rule.to) for rule in data.rule),
+        frozenset(data.stopwords),
+        frozenset(data.keep),
+    )
+
+
+def function_words() -> frozenset[str]:
+    """Grammar words and the short words kept as content (``when``, ``again``)."""
+    return _rules().function_words
+
+
+def grammar_words() -> frozenset[str]:
+    """Words dropped from the content the matcher compares."""
+    return _rules().stopwords
+
+
+def synonym_sources() -> frozenset[str]:
+    """Words the rules rewrite away (see :func:`_synonym_sources`)."""
+    return _rules().synonym_sources
+
+
+def _synonym_sources(
+    phrases: tuple[tuple[str, str], ...], word_map: dict[str, str], stopwords: frozenset[str]
+) -> frozenset[str]:
     """The words the rules above rewrite ("renew", "retired", "cooldown", "passmark"),
     which never appear in normalised text: the matcher's spelling correction may still
     aim at them, so "reenw" is read as "renew" and then normalised to "renewal"."""
-    words: set[str] = set(_WORD_MAP)
-    for pattern, _ in _PHRASES:
+    words: set[str] = set(word_map)
+    for pattern, _ in phrases:
         # "cool ?-? ?down", "brain ?dumps?": the joined spellings count too
         joined = re.sub(r" \?-\? \?| \?|-\? \?", "", pattern).replace("s?", "s")
         words.update(re.findall(r"(?<![\\a-z])[a-z]{5,}(?![a-z?])", joined))
-    return frozenset(w for w in words if w.isalpha() and len(w) >= 5 and w not in _STOPWORDS)
+    return frozenset(w for w in words if w.isalpha() and len(w) >= 5 and w not in stopwords)
 
-
-SYNONYM_SOURCES = _synonym_sources()
 
 _PUNCT_RE = re.compile(r"[^\w\s'\-+#%/]")
 _INNER_DASH_RE = re.compile(r"(?<=[a-z])-(?=[a-z])")
@@ -358,8 +194,10 @@ def normalize(text: str) -> str:
     # Keep apostrophes for the contraction rules, then drop them.
     text = _PUNCT_RE.sub(" ", text)
     text = _INNER_DASH_RE.sub(" ", text)
-    text = " ".join(_WORD_MAP.get(word, word) for word in text.split())
-    for pattern, replacement, gate in _COMPILED_PHRASES:
+    rules = _rules()
+    word_map = rules.word_map
+    text = " ".join(word_map.get(word, word) for word in text.split())
+    for pattern, replacement, gate in rules.compiled:
         if gate is not None and gate.search(text) is None:
             continue
         text = pattern.sub(replacement, text)
@@ -403,9 +241,10 @@ def stem(word: str) -> str:
 def _content(token: str) -> str | None:
     if CODE_TOKEN_RE.match(token):
         return CODE_PLACEHOLDER
-    if token in _KEEP:
+    rules = _rules()
+    if token in rules.keep:
         return token
-    if token in _STOPWORDS or (len(token) < 2 and not token.isdigit()):
+    if token in rules.stopwords or (len(token) < 2 and not token.isdigit()):
         return None
     return stem(token)
 

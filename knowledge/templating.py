@@ -65,6 +65,11 @@ def no_retirement_phrase(exam: Exam) -> str:
     an exam a source confirms is current; more guarded wording when none does."""
     day = exam.last_verified
     if day is None:
+        if exam.sources:  # only lists and generic pages: nothing checked this exam alone
+            return (
+                "has no retirement date in my sources, none of which is about this exam "
+                "alone (check its page on Microsoft Learn)"
+            )
         return "has no announced retirement date"
     if exam.status is None:
         # No source confirms the exam is current: say only what the sources lack.

@@ -289,3 +289,30 @@ def test_should_catalogue_the_exams_study_groups_sit_most() -> None:
         assert exams[code].sources, code
     assert exams["DP-203"].successor == "DP-700"
     assert exams["AZ-900"].level == "fundamentals" and exams["AZ-900"].price_band
+
+
+def test_a_repeated_load_is_the_same_until_any_file_changes(tmp_path):
+    """Loads are remembered by the files' content: unchanged files give the very same
+    knowledge base (no re-validation), any edit gives a fresh, validated one."""
+    import shutil
+
+    from knowledge.loader import DATA_DIR, load_knowledge
+
+    copy = tmp_path / "data"
+    shutil.copytree(DATA_DIR, copy)
+    first = load_knowledge(copy)
+    assert load_knowledge(copy) is first
+
+    policy = copy / "policy.toml"
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace(
+            "later_failure_wait_days = 14", "later_failure_wait_days = 15"
+        ),
+        encoding="utf-8",
+    )
+    second = load_knowledge(copy)
+    assert second is not first and second.policy.later_failure_wait_days == 15
+
+    policy.write_text("first_failure_wait_hours = 0\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError):
+        load_knowledge(copy)  # a broken edit is never served from the cache

@@ -230,7 +230,7 @@ def test_entries_about_one_exam_are_told_apart_from_generic_ones(matcher):
 
 
 def test_words_most_phrasings_share_weigh_more_than_passing_mentions(matcher):
-    from knowledge.matcher import TF_FLOOR
+    TF_FLOOR = matcher.knowledge.matcher.weights.scoring.tf_floor  # noqa: N806
     from knowledge.normalize import stem
 
     factors = dict(zip(matcher._ids, matcher._factors, strict=True))
@@ -270,11 +270,13 @@ def test_chat_words_and_own_scores_do_not_count_as_unknown(matcher, question, ex
     assert matcher.match(question).entry_id == expected
 
 
-def test_popular_entries_should_all_exist_in_the_shipped_knowledge_base():
-    from knowledge.loader import load_knowledge
-    from knowledge.matcher import POPULAR_ENTRIES
-
-    assert set(POPULAR_ENTRIES) <= set(load_knowledge().entries)
+def test_popular_entries_are_offered_first_in_their_rank_order(matcher):
+    ranked = sorted(
+        (e.popular, e.id) for e in matcher.knowledge.entries.values() if e.popular is not None
+    )
+    assert len(ranked) >= 5
+    offered = [c.entry_id for c in matcher.autocomplete("")]
+    assert offered[: len(ranked)] == [entry_id for _, entry_id in ranked]
 
 
 @pytest.mark.parametrize(

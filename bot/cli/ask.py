@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.cli import EXIT_USAGE, InputLines, is_utf8
@@ -32,6 +33,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("question", metavar="QUESTION", help="the question, or - for stdin")
     parser.add_argument("--json", action="store_true", help="print JSON (one object a line)")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None,
+        help="knowledge directory (default: KNOWLEDGE_DIR, else the packaged one)",
+    )
     parser.add_argument(
         "--now",
         metavar="ISO-8601",
@@ -94,16 +99,17 @@ def run_ask(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_USAGE
 
+    from bot.config import knowledge_dir
+    from bot.knowledge_state import KnowledgeState
     from knowledge.answers import InvalidQuestionError
-    from knowledge.loader import KnowledgeError, load_knowledge
-    from knowledge.matcher import Matcher
+    from knowledge.loader import KnowledgeError
 
     try:
-        kb = load_knowledge()
+        knowledge = KnowledgeState.load(knowledge_dir(getattr(args, "data_dir", None)))
     except KnowledgeError as exc:
         print(f"Knowledge files are invalid: {exc.problems[0]}", file=sys.stderr)  # noqa: T201
         return 1
-    matcher = Matcher(kb)
+    kb, matcher = knowledge.kb, knowledge.matcher
 
     if args.question != "-":
         if not is_utf8(args.question):

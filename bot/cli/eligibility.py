@@ -62,6 +62,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help='JSON list of {"taken_at": ISO-8601, "result": "pass"|"fail"}; "-" reads stdin',
     )
     parser.add_argument("--json", action="store_true", help="JSON output")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None,
+        help="knowledge directory (default: KNOWLEDGE_DIR, else the packaged one)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -241,11 +245,12 @@ def _run(args: argparse.Namespace) -> int:
         text, label = _read_text(args.attempts)
         attempts = parse_attempts(text, label, now)
 
+    from bot.config import knowledge_dir
     from knowledge.loader import KnowledgeError, load_knowledge
     from knowledge.rules import evaluate
 
     try:
-        kb = load_knowledge()
+        kb = load_knowledge(knowledge_dir(getattr(args, "data_dir", None)))
     except KnowledgeError as exc:
         first = exc.problems[0] if exc.problems else exc
         return _fail(

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from knowledge.models import Exam, KnowledgeBase
-from knowledge.templating import format_day
+from knowledge.templating import format_day, no_retirement_phrase
 
 # What the exam card says for a field no source confirms: never a guess.
 NOT_CONFIRMED = "not confirmed"
@@ -23,13 +23,10 @@ def format_date(day: dt.date) -> str:
 
 
 def no_retirement_text(exam: Exam) -> str:
-    """ "No retirement announced as of <the day its sources were last checked>"."""
-    day = exam.last_verified
-    if day is None:
-        return "No retirement date announced"
-    if exam.status is None:
-        return f"No retirement date in my sources (last checked {format_date(day)})"
-    return f"No retirement announced as of {format_date(day)}"
+    """ "No retirement announced as of <the day its sources were last checked>"; the
+    same wording as the answers' (:func:`knowledge.templating.no_retirement_phrase`)."""
+    phrase = no_retirement_phrase(exam).removeprefix("has ")
+    return phrase[0].upper() + phrase[1:]
 
 
 def status_text(exam: Exam, now: dt.datetime) -> str:

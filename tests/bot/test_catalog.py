@@ -139,7 +139,8 @@ async def test_should_say_status_is_not_confirmed_when_no_source_says(bot):
 
     card = fields(recorder.last)
     assert card["Status"] == "not confirmed"
-    assert card["Retirement"].startswith("No retirement date in my sources (last checked ")
+    # Its only source is a list of every exam: no date can be claimed for this one.
+    assert card["Retirement"].startswith("No retirement date in my sources, none of which is")
 
 
 async def test_should_show_retired_status_when_exam_retired_before_today(bot):
@@ -149,3 +150,20 @@ async def test_should_show_retired_status_when_exam_retired_before_today(bot):
     assert card["Status"] == "Retired"
     assert card["Successor"] == "DP-700"
     assert "(retired)" in recorder.last.embed.title
+
+
+def test_a_generic_source_never_dates_an_exams_retirement_status(knowledge_state):
+    """'No retirement announced as of <date>' takes the date from sources about that
+    exam: a generic page (the duration table, checked recently) must not make it look
+    fresher than its own sources are."""
+    for exam in knowledge_state.kb.exams.values():
+        day = exam.last_verified
+        if day is None:
+            continue
+        compact = exam.code.replace("-", "").casefold()
+        dated = [
+            s for s in exam.sources
+            if s.verified == day
+            and compact in f"{s.url} {s.title or ''}".casefold().replace("-", "")
+        ]  # fmt: skip
+        assert dated, exam.code
