@@ -18,6 +18,9 @@ PRIVACY_NOTE = (
 
 FREE_TEXT_NOTE = (
     "You can also DM me a question, or @mention me in a server with your question. "
+    "In DMs I use what you tell me: “what if I fail again on 20 Dec?” is worked out "
+    "from your own log (nothing stored), “failed AI-103 on 3 Nov and again on 20 Nov” "
+    "offers to log both, and “it” is the exam we were just talking about. "
     "Right-click a message → **Apps → Ask the exam bot** to answer someone's question "
     "privately for yourself."
 )
