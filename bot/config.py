@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -33,6 +34,47 @@ class Settings(BaseSettings):
     # The knowledge directory (policy.toml, exams.toml, faq/, optional matcher/); None =
     # the packaged one. Read by run, console, ask, eligibility and kb check (--data-dir wins).
     knowledge_dir: Path | None = None
+    # Sharding (README "Scaling out"): both unset = discord.py's automatic sharding in one
+    # process; else this process runs DISCORD_SHARD_IDS (comma-separated; all shards when
+    # unset) of DISCORD_SHARD_COUNT. Checked by sharding_problem() before connecting.
+    discord_shard_count: int | None = None
+    discord_shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
+    # How often each process checks whether /kb reload ran in another one (seconds).
+    knowledge_poll_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("discord_shard_ids", mode="before")
+    @classmethod
+    def _split_shard_ids(cls, value: Any) -> Any:
+        """``"0, 2,4"`` -> ``(0, 2, 4)`` (the environment gives text, not JSON)."""
+        if isinstance(value, str):
+            items = [item.strip() for item in value.split(",")]
+            return tuple(items) if any(items) else None
+        return value
+
+    def sharding_problem(self) -> str | None:
+        """One line naming the setting when the shard settings can't work, else ``None``."""
+        count, ids = self.discord_shard_count, self.discord_shard_ids
+        if count is not None and count < 1:
+            return f"DISCORD_SHARD_COUNT={count}: a shard count must be 1 or more."
+        if ids is None:
+            return None
+        shown = ",".join(str(i) for i in ids)
+        if count is None:
+            return (
+                f"DISCORD_SHARD_IDS={shown} is set without DISCORD_SHARD_COUNT: "
+                "set the total number of shards too."
+            )
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            named = ", ".join(str(i) for i in duplicates)
+            return f"DISCORD_SHARD_IDS={shown} names shard {named} more than once."
+        outside = [i for i in ids if not 0 <= i < count]
+        if outside:
+            return (
+                f"DISCORD_SHARD_IDS={shown} names shard {outside[0]}, but with "
+                f"DISCORD_SHARD_COUNT={count} the shards are 0 to {count - 1}."
+            )
+        return None
 
     @property
     def token(self) -> str | None:

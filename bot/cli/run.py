@@ -132,6 +132,10 @@ def run(args: argparse.Namespace, *, policy: StartupPolicy | None = None) -> int
         )
         _error(f"Invalid settings in the environment or .env: {problems}")
         return EXIT_CONFIG
+    sharding = settings.sharding_problem()
+    if sharding is not None:
+        _error(f"Invalid settings in the environment or .env: {sharding}")
+        return EXIT_CONFIG
     token = settings.token
     if token is None:
         _error(NO_TOKEN_HELP)
@@ -255,15 +259,19 @@ async def _attempt(
 
     bot = ExamBot(settings=settings, db=db, knowledge=knowledge, force_sync=force_sync)
     watch = _ReconnectLogFilter()
-    discord_log = logging.getLogger("discord.client")
-    discord_log.addFilter(watch)
+    # discord.client logs a lost connection of a single-process client, discord.shard one
+    # of a shard (ExamBot is an AutoShardedBot).
+    discord_logs = [logging.getLogger(name) for name in ("discord.client", "discord.shard")]
+    for discord_log in discord_logs:
+        discord_log.addFilter(watch)
     try:
         async with bot:
             return await _drive(bot, token, policy, stop, watch, settings)
     except Exception as exc:  # entering or closing a half-started client can fail too
         return _classify(exc, settings, phase=_phase(bot))
     finally:
-        discord_log.removeFilter(watch)
+        for discord_log in discord_logs:
+            discord_log.removeFilter(watch)
 
 
 async def _drive(
@@ -453,7 +461,9 @@ class _ReconnectLogFilter(logging.Filter):
         self.ready = False
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not str(record.msg).startswith("Attempting a reconnect"):
+        # "Attempting a reconnect [for shard ID %s] in %.2fs" after a lost connection;
+        # "Failed to connect for shard_id: %s. Retrying..." when a shard can't connect.
+        if not str(record.msg).startswith(("Attempting a reconnect", "Failed to connect")):
             return True
         exc = record.exc_info[1] if record.exc_info else None
         if not self.ready:
@@ -464,7 +474,8 @@ class _ReconnectLogFilter(logging.Filter):
         reason = (describe_network_error(exc) if exc else None) or type(exc).__name__
         record.msg = "Lost the connection to Discord (%s); reconnecting in %.0f s"
         args = record.args if isinstance(record.args, tuple) else ()
-        delay = args[0] if args and isinstance(args[0], int | float) else 0.0
+        # The delay is the last argument (after the shard id, for a shard); none: 5 s.
+        delay = args[-1] if args and isinstance(args[-1], float) else 5.0
         record.args = (reason, float(delay))
         record.exc_info = None
         record.exc_text = None

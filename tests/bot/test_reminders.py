@@ -1,4 +1,5 @@
-"""/remind and the reminder scheduler: due DMs, never twice, overdue on start, restarts."""
+"""/remind and the reminder scheduler: due DMs, never twice, overdue on start, restarts,
+and leases: a claimer that dies loses the reminder to another, which sends the same nonce."""
 
 from __future__ import annotations
 
@@ -24,14 +25,18 @@ DUE = FIRST_FAIL + dt.timedelta(hours=24)
 
 
 class FakeSend:
-    """Stands in for ``send_dm``: records every DM, answers ``ok``."""
+    """Stands in for ``send_dm``: records every DM (and its nonce), answers ``ok``."""
 
     def __init__(self, ok: bool = True) -> None:
         self.ok = ok
         self.sent: list[tuple[int, str]] = []
+        self.nonces: list[str | None] = []
 
-    async def __call__(self, client: Any, user_id: int, content: str) -> bool:
+    async def __call__(
+        self, client: Any, user_id: int, content: str, *, nonce: str | None = None
+    ) -> bool:
         self.sent.append((user_id, content))
+        self.nonces.append(nonce)
         return self.ok
 
 
@@ -173,6 +178,9 @@ async def test_should_send_through_send_dm_with_no_mentions(bot, clock):
     content = channel.send.await_args.args[0]
     assert "AI-103" in content
     assert channel.send.await_args.kwargs["allowed_mentions"].to_dict()["parse"] == []
+    reminder = await bot.db.reminders.get(1001, "AI-103")
+    assert reminder is not None and reminder.sent_at is not None
+    assert channel.send.await_args.kwargs["nonce"] == reminder.nonce
 
 
 async def test_background_loop_sends_within_its_sleep_cap_when_clock_passes_due(bot, clock):
@@ -337,7 +345,7 @@ async def test_should_deliver_the_rest_of_the_batch_when_one_reminder_raises(bot
     scheduler = await quiet_scheduler(bot)
     calls: list[int] = []
 
-    async def flaky(client: Any, user_id: int, content: str) -> bool:
+    async def flaky(client: Any, user_id: int, content: str, *, nonce: str | None = None) -> bool:
         calls.append(user_id)
         if user_id == 1001:
             raise RuntimeError("boom")
@@ -477,7 +485,9 @@ async def test_should_write_nothing_back_when_member_forgets_while_the_dm_is_sen
     scheduler = await quiet_scheduler(bot)
     sent: list[int] = []
 
-    async def send_and_forget(client: Any, user_id: int, content: str) -> bool:
+    async def send_and_forget(
+        client: Any, user_id: int, content: str, *, nonce: str | None = None
+    ) -> bool:
         sent.append(user_id)
         await bot.db.forget_user(user_id)
         return ok
@@ -520,3 +530,143 @@ async def test_should_deliver_after_a_stale_check_when_the_log_changed_but_still
     assert await scheduler.run_once() == 1  # looked again: still over, so it goes out
     assert await scheduler.run_once() == 0
     assert len(send.sent) == 1
+
+
+# --------------------------------------------------------------------------- leases
+# Several processes share the outbox. Each "process" here is a ReminderScheduler of its
+# own on the same database, with a short lease and the test's clock.
+
+LEASE = dt.timedelta(minutes=1)
+
+
+def another_process(bot: ExamBot, send: Any, name: str) -> ReminderScheduler:
+    return ReminderScheduler(bot, send=send, lease=LEASE, claimer=name)
+
+
+class Died(BaseException):
+    """The process was killed here: nothing after this line ran (not an ``Exception``,
+    so the scheduler's own error handling does not see it either)."""
+
+
+async def test_should_deliver_a_reminder_whose_claimer_died_before_sending(bot, clock):
+    await quiet_scheduler(bot)
+    await fail_once(bot)
+    await bot.db.reminders.set(1001, "AI-103", DUE)
+    clock.now = DUE
+    [claimed] = await bot.db.reminders.claim_due(clock.now, lease=LEASE, claimer="a")  # dies
+    survivor = another_process(bot, send := FakeSend(), "b")
+
+    assert await survivor.run_once() == 0  # the dead claim's lease still runs
+    assert await bot.db.reminders.next_due_at() == DUE + LEASE
+    clock.now = DUE + LEASE
+    assert await survivor.run_once() == 1
+    clock.now += dt.timedelta(days=1)
+    assert await survivor.run_once() == 0
+
+    assert [u for u, _ in send.sent] == [1001]
+    assert send.nonces == [claimed.nonce]
+    reminder = await bot.db.reminders.get(1001, "AI-103")
+    assert reminder is not None and reminder.sent_at == DUE + LEASE
+
+
+async def test_should_resend_with_the_same_nonce_when_the_claimer_died_after_sending(
+    bot, clock
+):
+    """Discord accepted the DM, then the process died before marking it sent: another
+    process sends it again once the lease is over — with the same nonce, so Discord
+    drops the repeat."""
+    await quiet_scheduler(bot)
+    await fail_once(bot)
+    await bot.db.reminders.set(1001, "AI-103", DUE)
+    clock.now = DUE
+    accepted = FakeSend()
+
+    async def send_then_die(client: Any, user_id: int, content: str, *, nonce: str | None = None):
+        await accepted(client, user_id, content, nonce=nonce)
+        raise Died
+
+    with pytest.raises(Died):
+        await another_process(bot, send_then_die, "a").run_once()
+    reminder = await bot.db.reminders.get(1001, "AI-103")
+    assert reminder is not None and reminder.sent_at is None and reminder.claimed_by
+    clock.now = DUE + LEASE
+    survivor = another_process(bot, again := FakeSend(), "b")
+    assert await survivor.run_once() == 1
+    assert await survivor.run_once() == 0
+
+    assert accepted.nonces == again.nonces == [reminder.nonce]
+
+
+async def test_should_never_send_while_another_process_holds_the_lease(bot, clock):
+    """Two processes, one reminder: the one that claimed it sends; the other, running
+    meanwhile, finds nothing to claim (the check renews the lease past the send)."""
+    await quiet_scheduler(bot)
+    await fail_once(bot)
+    await bot.db.reminders.set(1001, "AI-103", DUE)
+    clock.now = DUE
+    other_send = FakeSend()
+    other = another_process(bot, other_send, "b")
+    calls: list[int] = []
+
+    async def slow_send(client: Any, user_id: int, content: str, *, nonce: str | None = None):
+        calls.append(user_id)
+        clock.now += LEASE / 2  # the DM takes a while; the other process looks meanwhile
+        assert await other.run_once() == 0
+        return True
+
+    assert await another_process(bot, slow_send, "a").run_once() == 1
+    assert calls == [1001] and other_send.sent == []
+    clock.now += 2 * LEASE
+    assert await other.run_once() == 0
+
+
+async def test_should_count_failures_across_processes_and_give_up_once(bot, clock):
+    """The retry limit holds whichever process retries (it is counted in the database)."""
+    await quiet_scheduler(bot)
+    send = FakeSend(ok=False)
+    processes = [another_process(bot, send, name) for name in ("a", "b")]
+    await fail_once(bot)
+    await bot.db.reminders.set(1001, "AI-103", DUE)
+    clock.now = DUE
+
+    await processes[0].run_once()
+    for i, delay in enumerate(RETRY_DELAYS_SECONDS):
+        clock.now += dt.timedelta(seconds=delay)
+        await processes[(i + 1) % 2].run_once()
+    clock.now += dt.timedelta(days=1)
+    for process in processes:
+        await process.run_once()
+
+    assert len(send.sent) == 1 + len(RETRY_DELAYS_SECONDS)
+    assert len(set(send.nonces)) == 1  # every retry is the same DM
+    reminder = await bot.db.reminders.get(1001, "AI-103")
+    assert reminder is not None and reminder.failures == 1 + len(RETRY_DELAYS_SECONDS)
+    assert await bot.db.reminders.next_due_at() is None
+
+
+async def test_should_not_retry_on_its_own_when_marking_sent_fails(bot, clock, monkeypatch):
+    """The DM went out but the database refused the mark: no back-off retry (that would
+    be a second DM, possibly after Discord's nonce window); the lease ends and the next
+    pass sends it once more with the same nonce, for Discord to drop."""
+    scheduler = another_process(bot, send := FakeSend(), "a")
+    await quiet_scheduler(bot)
+    await fail_once(bot)
+    await bot.db.reminders.set(1001, "AI-103", DUE)
+    clock.now = DUE
+    original = bot.db.reminders.mark_sent
+
+    async def unreachable(*args: Any, **kwargs: Any) -> bool:
+        monkeypatch.setattr(bot.db.reminders, "mark_sent", original)
+        raise ConnectionError("database gone")
+
+    monkeypatch.setattr(bot.db.reminders, "mark_sent", unreachable)
+
+    assert await scheduler.run_once() == 1
+    clock.now = DUE + LEASE - dt.timedelta(seconds=1)
+    assert await scheduler.run_once() == 0
+    clock.now = DUE + LEASE
+    assert await scheduler.run_once() == 1
+    assert await scheduler.run_once() == 0
+    assert len(set(send.nonces)) == 1 and len(send.nonces) == 2
+    reminder = await bot.db.reminders.get(1001, "AI-103")
+    assert reminder is not None and reminder.sent_at == DUE + LEASE and reminder.failures == 0

@@ -84,6 +84,13 @@ class FakeDiscord:
     synced_commands: list[dict[str, Any]] = field(default_factory=list)
     identifies: int = 0
     resumes: int = 0
+    # What GET /gateway/bot answers (the bot is an AutoShardedBot: it asks how many shards
+    # to run, and its identify gate asks for max_concurrency).
+    shards: int = 1
+    max_concurrency: int = 1
+    # Messages by their enforced nonce, and the repeats Discord dropped (no new message).
+    messages_by_nonce: dict[str, dict[str, Any]] = field(default_factory=dict)
+    dropped_repeats: list[str] = field(default_factory=list)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _sequence: int = 0
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -138,7 +145,8 @@ class FakeDiscord:
                 await socket.send_json({"op": 11})
             elif op == 2:
                 self.identifies += 1
-                await self._dispatch(socket, "READY", self._ready_payload())
+                shard = (frame.get("d") or {}).get("shard") or [0, 1]
+                await self._dispatch(socket, "READY", self._ready_payload(shard))
             elif op == 6:
                 self.resumes += 1
                 await self._dispatch(socket, "RESUMED", {})
@@ -147,7 +155,7 @@ class FakeDiscord:
             self._sockets.remove(socket)
         return socket
 
-    def _ready_payload(self) -> dict[str, Any]:
+    def _ready_payload(self, shard: list[int]) -> dict[str, Any]:
         return {
             "v": 10,
             "user": user_payload(BOT_USER_ID, "ExamBot", bot=True),
@@ -155,7 +163,7 @@ class FakeDiscord:
             "session_id": "fake-session",
             "resume_gateway_url": f"ws://{self.base_url.removeprefix('http://')}/gateway",
             "application": {"id": str(APP_ID), "flags": 0},
-            "shard": [0, 1],
+            "shard": shard,  # [id, count], as the IDENTIFY asked
         }
 
     async def _dispatch(self, socket: web.WebSocketResponse, event: str, data: Any) -> None:
@@ -223,6 +231,8 @@ class FakeDiscord:
         response: web.Response
         if tail == "users/@me" and method == "GET":
             response = self._json(user_payload(BOT_USER_ID, "ExamBot", bot=True))
+        elif tail == "gateway/bot" and method == "GET":
+            response = self._json(self._gateway_bot())
         elif tail == "oauth2/applications/@me":
             response = self._json(
                 {
@@ -271,12 +281,39 @@ class FakeDiscord:
                 }
             )
         elif parts[0] == "channels" and parts[-1] == "messages" and method == "POST":
-            self.sent.append(Sent(f"message:{parts[1]}", payload))
-            response = self._json(self._message(parts[1], payload))
+            # enforce_nonce, as Discord does it: a repeat of a nonce the bot already used
+            # creates no message; the first one is returned instead.
+            nonce = str(payload["nonce"]) if payload.get("enforce_nonce") else None
+            if nonce is not None and nonce in self.messages_by_nonce:
+                self.dropped_repeats.append(nonce)
+                response = self._json(self.messages_by_nonce[nonce])
+            else:
+                self.sent.append(Sent(f"message:{parts[1]}", payload))
+                message = self._message(parts[1], payload)
+                if nonce is not None:
+                    message["nonce"] = nonce
+                    self.messages_by_nonce[nonce] = message
+                response = self._json(message)
         else:
             response = self._json({"message": f"fake: {method} {tail} not handled", "code": 0}, 404)
         await self._notify()
         return response
+
+    def _gateway_bot(self) -> dict[str, Any]:
+        # The gateway URL is wherever the test pointed discord.py's default gateway (this
+        # fake's own, or a closed port): discord.py connects to the URL answered here.
+        from discord.gateway import DiscordWebSocket
+
+        return {
+            "url": str(DiscordWebSocket.DEFAULT_GATEWAY),
+            "shards": self.shards,
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 999,
+                "reset_after": 86_400_000,
+                "max_concurrency": self.max_concurrency,
+            },
+        }
 
     # -- building events ---------------------------------------------------------
     def command_id(self, name: str) -> str:

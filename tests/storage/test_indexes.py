@@ -11,8 +11,9 @@ QUERIES = [
     (attempts.SELECT_FOR_USER, (1,), "attempts_user_taken"),
     (attempts.SELECT_FOR_USER_EXAM, (1, "AI-102"), "sqlite_autoindex_attempts_1"),
     (attempts.SELECT_EXAM_CODES, (1,), "sqlite_autoindex_attempts_1"),
-    (reminders.SELECT_DUE, ("2026-11-26", 100), "reminders_pending_due"),
-    (reminders.SELECT_NEXT_DUE, (), "reminders_pending_due"),
+    (reminders.SELECT_DUE, ("2026-11-26", 100), "reminders_claimable"),
+    (reminders.CLAIM_DUE, ("me/1", "2026-11-27", "2026-11-26", 100), "reminders_claimable"),
+    (reminders.SELECT_NEXT_DUE, (), "reminders_claimable"),
     (reminders.SELECT_FOR_USER, (1,), "sqlite_autoindex_reminders_1"),
 ]
 

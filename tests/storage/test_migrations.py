@@ -124,7 +124,7 @@ async def test_upgrading_a_version_1_database_should_keep_its_data(db_path: Path
         await conn.commit()
 
     async with await Database.open(db_path) as db:
-        assert await db.schema_version() == 2
+        assert await db.schema_version() == len(load_migrations())  # 0002 and every later one
         # Questions from before servers were told apart are shown to no server.
         assert await db.unanswered.top() == [("Old question?", 3)]
         assert await db.unanswered.top(guild_id=5000) == []

@@ -7,14 +7,24 @@ from pathlib import Path
 import pytest
 
 from bot.storage import Database, Reminder
+from bot.storage.reminders import DEFAULT_LEASE
 from tests.storage.conftest import T0
 
 H = dt.timedelta(hours=1)
 
 
+async def claim_and_send(db: Database, now: dt.datetime, limit: int = 100) -> list[Reminder]:
+    """What a delivering scheduler does: claim, then mark each claimed reminder sent."""
+    claimed = await db.reminders.claim_due(now, limit)
+    for r in claimed:
+        assert r.claimed_by is not None
+        assert await db.reminders.mark_sent(r.user_id, r.exam_code, now, claim=r.claimed_by)
+    return claimed
+
+
 async def test_set_should_upsert_an_enabled_unsent_reminder(db: Database) -> None:
     first = await db.reminders.set(1, "ai102", T0)
-    assert first == Reminder(1, "AI-102", T0, enabled=True, sent_at=None)
+    assert first == Reminder(1, "AI-102", T0, enabled=True, sent_at=None, claimable_at=T0)
     assert await db.reminders.get(1, "AI-102") == first
     moved = await db.reminders.set(1, "AI-102", T0 + H)
     assert await db.reminders.list_for_user(1) == [moved]
@@ -49,7 +59,11 @@ async def test_next_due_at_should_be_the_earliest_enabled_unsent(db: Database) -
     await db.reminders.set(3, "AI-102", T0)
     await db.reminders.disable(3, "AI-102")
     assert await db.reminders.next_due_at() == T0 + H
-    await db.reminders.claim_due(T0 + H)
+    [claimed] = await db.reminders.claim_due(T0 + H)
+    # Claimed, not yet sent: it may be claimed again when its lease ends.
+    assert await db.reminders.next_due_at() == T0 + H + DEFAULT_LEASE
+    assert claimed.claimed_by is not None
+    await db.reminders.mark_sent(2, "AI-102", T0 + H, claim=claimed.claimed_by)
     assert await db.reminders.next_due_at() == T0 + 3 * H
 
 
@@ -59,10 +73,14 @@ async def test_claim_due_should_return_due_reminders_once_soonest_first(db: Data
     await db.reminders.set(3, "AI-102", T0 + 5 * H)  # not yet due
     claimed = await db.reminders.claim_due(T0 + 2 * H)
     assert [(r.user_id, r.exam_code) for r in claimed] == [(2, "AZ-104"), (1, "AI-102")]
-    assert all(r.sent_at == T0 + 2 * H for r in claimed)
+    assert all(r.sent_at is None and r.claimable_at == T0 + 2 * H + DEFAULT_LEASE for r in claimed)
+    assert len({r.claimed_by for r in claimed}) == 1 and claimed[0].claimed_by
     assert await db.reminders.claim_due(T0 + 2 * H) == []
     stored = await db.reminders.get(1, "AI-102")
-    assert stored is not None and stored.sent_at == T0 + 2 * H
+    assert stored is not None and stored.claimed_by == claimed[0].claimed_by
+    assert stored.sent_at is None  # sent_at waits for the DM
+    for r in claimed:
+        await db.reminders.mark_sent(r.user_id, r.exam_code, T0 + 2 * H, claim=str(r.claimed_by))
     later = await db.reminders.claim_due(T0 + 10 * H)
     assert [(r.user_id, r.exam_code) for r in later] == [(3, "AI-102")]
 
@@ -110,9 +128,12 @@ async def test_claims_should_survive_a_restart(db_path: Path) -> None:
     async with await Database.open(db_path) as db:
         await db.reminders.set(1, "AI-102", T0)
         await db.reminders.set(2, "AI-102", T0 + 2 * H)
-        assert [r.user_id for r in await db.reminders.claim_due(T0 + H)] == [1]
+        assert [r.user_id for r in await claim_and_send(db, T0 + H)] == [1]
+        await db.reminders.set(3, "AI-102", T0)
+        assert [r.user_id for r in await db.reminders.claim_due(T0 + H)] == [3]  # then "dies"
     async with await Database.open(db_path) as db:  # "restart"
-        assert [r.user_id for r in await db.reminders.claim_due(T0 + 3 * H)] == [2]
+        # 1 was sent; 3's claimer died before sending, and its lease is over.
+        assert [r.user_id for r in await claim_and_send(db, T0 + 3 * H)] == [3, 2]
     async with await Database.open(db_path) as db:
         assert await db.reminders.claim_due(T0 + 100 * H) == []
         assert await db.reminders.next_due_at() is None
@@ -121,23 +142,31 @@ async def test_claims_should_survive_a_restart(db_path: Path) -> None:
 async def test_release_should_make_a_claimed_reminder_due_again(db: Database) -> None:
     await db.reminders.set(1, "AI-102", T0)
     await db.reminders.set(2, "AI-102", T0)
-    assert len(await db.reminders.claim_due(T0 + H)) == 2
-    await db.reminders.release(1, "AI-102")
-    await db.reminders.release(2, "AI-102", retry_at=T0 + 5 * H)
-    assert [r.user_id for r in await db.reminders.claim_due(T0 + H)] == [1]
-    assert [r.user_id for r in await db.reminders.claim_due(T0 + 5 * H)] == [2]
+    one, two = await db.reminders.claim_due(T0 + H)
+    assert await db.reminders.release(1, "AI-102", claim=str(one.claimed_by))
+    assert await db.reminders.release(
+        2, "AI-102", retry_at=T0 + 5 * H, claim=str(two.claimed_by), failed=True
+    )
+    assert [r.user_id for r in await claim_and_send(db, T0 + H)] == [1]
+    assert await db.reminders.claim_due(T0 + 5 * H - dt.timedelta(microseconds=1)) == []
+    [again] = await db.reminders.claim_due(T0 + 5 * H)
+    # The back-off moved when it may be claimed, not when it was due: same nonce.
+    assert (again.user_id, again.due_at, again.failures) == (2, T0, 1)
+    assert again.nonce == two.nonce
 
 
 async def test_release_should_not_touch_an_unclaimed_reminder(db: Database) -> None:
     await db.reminders.set(1, "AI-102", T0)
-    await db.reminders.release(1, "AI-102", retry_at=T0 + 5 * H)
-    await db.reminders.release(1, "nope")
-    assert await db.reminders.get(1, "AI-102") == Reminder(1, "AI-102", T0, True, None)
+    assert not await db.reminders.release(1, "AI-102", retry_at=T0 + 5 * H, claim="nobody")
+    assert not await db.reminders.release(1, "nope", claim="nobody")
+    assert await db.reminders.get(1, "AI-102") == Reminder(
+        1, "AI-102", T0, True, None, claimable_at=T0
+    )
 
 
 async def test_set_after_sending_should_schedule_a_fresh_reminder(db: Database) -> None:
     await db.reminders.set(1, "AI-102", T0)
-    await db.reminders.claim_due(T0)
+    await claim_and_send(db, T0)
     await db.reminders.set(1, "AI-102", T0 + 24 * H)
     assert await db.reminders.next_due_at() == T0 + 24 * H
     assert len(await db.reminders.claim_due(T0 + 24 * H)) == 1
