@@ -32,7 +32,15 @@ from bot.surfaces.personal import (
     describe_what_if,
     retirement_lead,
 )
-from knowledge.answers import SMALL_TALK, InvalidQuestionError, answer_question
+from bot.taught import OFF_TOPIC
+from knowledge.answers import (
+    SMALL_TALK,
+    Answer,
+    InvalidQuestionError,
+    answer_question,
+    clean_question,
+    exam_notes,
+)
 from knowledge.attempt_input import place_attempt
 from knowledge.intents import (
     impossible_days,
@@ -55,6 +63,9 @@ TimeFormat = Callable[[dt.datetime], str]
 MAX_SUGGESTIONS = 3
 # Related topics offered under an answer.
 MAX_RELATED = 4
+# The reason of an answer withheld because the server's moderators taught the question
+# as off-topic (/kb teach … entry:off-topic).
+TAUGHT_OFF_TOPIC = "taught off-topic"
 
 
 class ReplyKind(StrEnum):
@@ -307,7 +318,11 @@ async def respond(
     surface = surface or _default_surface(time_format)
     kb, matcher = knowledge.kb, knowledge.matcher
     try:
-        answer = answer_question(kb, matcher, text, now, surface.commands)
+        answer = None
+        if guild_id is not None:
+            answer = await _taught_answer(text, guild_id, db, kb, now, surface)
+        if answer is None:
+            answer = answer_question(kb, matcher, text, now, surface.commands)
     except InvalidQuestionError as exc:
         return ConversationReply(ReplyKind.INVALID, str(exc), question=text[:200])
     question = " ".join(text.split())
@@ -334,6 +349,29 @@ async def respond(
     if memory is not None and reply.exam_code is not None:
         memory.remember(user_id, reply.exam_code, now)
     return reply
+
+
+async def _taught_answer(
+    text: str,
+    guild_id: int,
+    db: Database,
+    kb: KnowledgeBase,
+    now: dt.datetime,
+    surface: Surface,
+) -> Answer | None:
+    """The answer this server's moderators taught for ``text`` (or a close rephrasing
+    of it), or None: then the shipped matcher decides. Raises
+    :class:`InvalidQuestionError` as :func:`answer_question` does."""
+    cleaned = clean_question(text)
+    taught = (await db.taught.index(guild_id)).match(cleaned, kb.entries)
+    if taught is None:
+        return None
+    if taught.entry_id == OFF_TOPIC:
+        return Answer(None, 1.0, None, [], TAUGHT_OFF_TOPIC)
+    entry = kb.entries[taught.entry_id]
+    rendered = render(entry.answer, kb, now, surface.commands)
+    notes = exam_notes(kb, cleaned, entry, rendered, now)
+    return Answer(entry, 1.0, f"{notes}\n\n{rendered}" if notes else rendered, [])
 
 
 async def _personal_reply(
@@ -409,6 +447,17 @@ async def _faq_reply(
                 question,
                 confidence=answer.confidence,
                 suggestions=suggestions,
+                exam_code=topic,
+            )
+        if answer.reason == TAUGHT_OFF_TOPIC:
+            # The moderators said so: not for the bot, and no question to write up.
+            return ConversationReply(
+                ReplyKind.NO_MATCH,
+                "I don't have an answer for that: this server's moderators marked it as "
+                "outside what I cover (Microsoft certification exam policies: retakes, "
+                f"scoring, retirements…). Try {surface.command('help')} to see what I can do.",
+                question,
+                confidence=answer.confidence,
                 exam_code=topic,
             )
         if answer.reason == SMALL_TALK:

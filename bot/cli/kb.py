@@ -1,8 +1,10 @@
-"""``python -m bot kb check`` and ``kb dump --json``: inspect the knowledge files."""
+"""``python -m bot kb check`` and ``kb dump --json``: inspect the knowledge files;
+``kb learned --export FILE``: what the servers' moderators taught, as member questions."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -21,6 +23,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     dump.add_argument("--json", action="store_true", required=True, help="JSON output")
     dump.add_argument("--data-dir", type=Path, default=None, help=_DATA_DIR_HELP)
     dump.set_defaults(func=run_dump)
+    learned = kb_sub.add_parser(
+        "learned", help="export what moderators taught (/kb teach) as member questions"
+    )
+    learned.add_argument(
+        "--export", type=Path, required=True, metavar="FILE",
+        help="write every taught question as TOML in the format of member_questions.toml",
+    )  # fmt: skip
+    learned.add_argument("--data-dir", type=Path, default=None, help=_DATA_DIR_HELP)
+    learned.set_defaults(func=run_learned)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -83,4 +94,79 @@ def run_dump(args: argparse.Namespace) -> int:
         return 1
     json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
+    return 0
+
+
+def learned_toml(taught: list[tuple[str, str]], known: set[str]) -> tuple[str, int]:
+    """``(entry id or off-topic, question)`` pairs as a member_questions.toml document,
+    and how many questions went under ``[questions]``.
+
+    Questions for an entry the knowledge files no longer have, and those taught
+    ``off-topic`` (eval material: ``none`` rows of ``eval/questions.tsv``), are written
+    as comments, so the file always loads. The same question taught in several servers
+    appears once. No server or moderator is named.
+    """
+    from bot.taught import OFF_TOPIC
+
+    by_entry: dict[str, list[str]] = {}
+    for entry_id, question in taught:
+        questions = by_entry.setdefault(entry_id, [])
+        if question.casefold() not in {q.casefold() for q in questions}:
+            questions.append(question)
+    lines = [
+        "# Questions server moderators taught the bot (/kb teach), exported by",
+        "# `python -m bot kb learned --export`. Fold good ones into",
+        "# knowledge/data/member_questions.toml under their entry id (see the README,",
+        '# "Editing the knowledge base"), then `make eval` measures them.',
+        "",
+        "[questions]",
+    ]
+    count = 0
+    for entry_id in sorted(e for e in by_entry if e in known):
+        lines.append(f"{json.dumps(entry_id)} = [")
+        lines += [f"    {json.dumps(q, ensure_ascii=False)}," for q in by_entry[entry_id]]
+        lines.append("]")
+        count += len(by_entry[entry_id])
+    for entry_id in sorted(e for e in by_entry if e not in known):
+        why = (
+            "taught off-topic (eval/questions.tsv `none` rows, not member questions)"
+            if entry_id == OFF_TOPIC
+            else "taught to an entry the knowledge files no longer have"
+        )
+        lines += ["", f"# {json.dumps(entry_id)}: {why}"]
+        lines += [f"#   {json.dumps(q, ensure_ascii=False)}" for q in by_entry[entry_id]]
+    return "\n".join(lines) + "\n", count
+
+
+def run_learned(args: argparse.Namespace) -> int:
+    return asyncio.run(_learned(Path(args.export), args.data_dir))
+
+
+async def _learned(target: Path, data_dir: Path | None) -> int:
+    from bot.config import Settings, knowledge_dir
+    from bot.storage.database import DatabaseOpenError, open_database, store_setting
+    from knowledge.loader import KnowledgeError, load_knowledge
+
+    try:
+        kb = load_knowledge(knowledge_dir(data_dir))
+    except KnowledgeError as exc:
+        print(f"Knowledge files are invalid: {exc.problems[0]}", file=sys.stderr)  # noqa: T201
+        return 1
+    settings = Settings()
+    try:
+        db = await open_database(settings)
+    except DatabaseOpenError as exc:
+        print(f"{store_setting(settings)}: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
+    try:
+        rows = await db.taught.list_all()
+    finally:
+        await db.close()
+    text, count = learned_toml([(r.entry_id, r.question) for r in rows], set(kb.entries))
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"kb learned: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)  # noqa: T201
+        return 1
+    print(f"Wrote {count} taught question(s) to {target} ({len(rows)} taught in all).")  # noqa: T201
     return 0

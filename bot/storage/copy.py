@@ -36,7 +36,17 @@ TABLES: tuple[Table, ...] = (
     Table("user_settings", ("user_id", "timezone", "updated_at"), "user_id"),
     Table(
         "reminders",
-        ("user_id", "exam_code", "due_at", "enabled", "sent_at", "created_at"),
+        (
+            "user_id",
+            "exam_code",
+            "due_at",
+            "enabled",
+            "sent_at",
+            "created_at",
+            "claimed_by",
+            "claimable_at",
+            "failures",
+        ),
         "user_id, exam_code",
     ),
     Table(
@@ -46,11 +56,21 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "feedback",
-        ("id", "user_id", "entry_id", "question", "helpful", "created_at"),
+        ("id", "user_id", "entry_id", "question", "helpful", "created_at", "guild_id"),
         "id",
         identity="id",
     ),
+    Table(
+        "taught",
+        ("guild_id", "question_key", "question", "entry_id", "taught_by", "taught_at"),
+        "guild_id, question_key",
+    ),
 )
+
+# Tables the copy leaves alone: how running processes coordinate (identify slots, the
+# knowledge generation; migration 0004), not a community's data. The target's own
+# migration creates them as a fresh store needs them.
+NOT_COPIED: frozenset[str] = frozenset({"identify_gate", "knowledge_generation"})
 
 
 class CopyError(RuntimeError):
@@ -112,4 +132,4 @@ async def copy_database(source: Database, target: Database) -> dict[str, int]:
     return copied
 
 
-__all__ = ["TABLES", "CopyError", "Table", "copy_database", "read_table"]
+__all__ = ["NOT_COPIED", "TABLES", "CopyError", "Table", "copy_database", "read_table"]

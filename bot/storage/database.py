@@ -35,11 +35,18 @@ from bot.storage.attempts import (
     AttemptRepository,
     StoredAttempt,
 )
+from bot.storage.coordination import IdentifyGateRepository, KnowledgeGenerationRepository
 from bot.storage.feedback import SELECT_FOR_USER as SELECT_FEEDBACK_FOR_USER
 from bot.storage.feedback import Feedback, FeedbackRepository
 from bot.storage.reminders import SELECT_FOR_USER as SELECT_REMINDERS_FOR_USER
 from bot.storage.reminders import Reminder, ReminderRepository
 from bot.storage.settings import SELECT_TIMEZONE, SettingsRepository
+from bot.storage.taught import (
+    FORGET_MODERATOR,
+    SELECT_BY_MODERATOR,
+    TaughtRepository,
+    taught_from_row,
+)
 from bot.storage.unanswered import UnansweredRepository
 
 if TYPE_CHECKING:
@@ -58,6 +65,8 @@ FORGET_STATEMENTS: tuple[tuple[str, str], ...] = (
     ("user_settings", "DELETE FROM user_settings WHERE user_id = ?"),
     ("reminders", "DELETE FROM reminders WHERE user_id = ?"),
     ("feedback", "DELETE FROM feedback WHERE user_id = ?"),
+    # A moderator's taught questions are the server's: kept, without who taught them.
+    ("taught", FORGET_MODERATOR),
 )
 
 
@@ -79,6 +88,10 @@ class Database:
         self.reminders = ReminderRepository(self._gate)
         self.unanswered = UnansweredRepository(self._gate)
         self.feedback = FeedbackRepository(self._gate)
+        self.taught = TaughtRepository(self._gate)
+        # Shared by the bot's processes (sharding): identify slots, the knowledge generation.
+        self.identify_gate = IdentifyGateRepository(self._gate)
+        self.knowledge = KnowledgeGenerationRepository(self._gate)
 
     @classmethod
     async def open(
@@ -190,7 +203,8 @@ class Database:
     async def export_user(self, user_id: int) -> dict[str, Any]:
         """Everything stored about the member, JSON-serialisable, read in one snapshot.
 
-        Unanswered questions are not included: they are stored without any user id.
+        Unanswered questions are not included: they are stored without any user id. A
+        moderator's export also has ``taught``: the questions they taught (/kb teach).
         """
         async with self._gate.transaction(immediate=False) as conn:
             attempts = [
@@ -205,13 +219,28 @@ class Database:
             feedback = [
                 Feedback.from_row(r) for r in await conn.fetch(SELECT_FEEDBACK_FOR_USER, (user_id,))
             ]
-        return {
+            taught = [
+                taught_from_row(r) for r in await conn.fetch(SELECT_BY_MODERATOR, (user_id,))
+            ]
+        data: dict[str, Any] = {
             "user_id": user_id,
             "attempts": [a.to_json() for a in attempts],
             "settings": {"timezone": str(tz_rows[0][0])} if tz_rows else None,
             "reminders": [r.to_json() for r in reminders],
             "feedback": [f.to_json() for f in feedback],
         }
+        if taught:
+            # Only for moderators: the questions they taught (/kb teach).
+            data["taught"] = [
+                {
+                    "guild_id": t.guild_id,
+                    "question": t.question,
+                    "entry_id": t.entry_id,
+                    "taught_at": t.taught_at.isoformat(),
+                }
+                for t in taught
+            ]
+        return data
 
     async def forget_user(self, user_id: int) -> dict[str, int]:
         """Delete everything of the member in one transaction; rows deleted per table."""

@@ -12,10 +12,19 @@ from bot.storage._time import from_db, to_db
 MAX_QUESTION_CHARS = 500
 
 INSERT_FEEDBACK = """
-INSERT INTO feedback (user_id, entry_id, question, helpful, created_at) VALUES (?, ?, ?, ?, ?)
+INSERT INTO feedback (user_id, entry_id, question, helpful, created_at, guild_id)
+VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (user_id, entry_id) DO UPDATE
-SET question = excluded.question, helpful = excluded.helpful, created_at = excluded.created_at
+SET question = excluded.question, helpful = excluded.helpful, created_at = excluded.created_at,
+    guild_id = excluded.guild_id
 """
+# /kb feedback: the answers this server's members marked unhelpful, most often first.
+SELECT_UNHELPFUL = """
+SELECT entry_id, COUNT(*) FROM feedback WHERE guild_id = ? AND helpful = 0
+GROUP BY entry_id ORDER BY COUNT(*) DESC, MAX(created_at) DESC, entry_id LIMIT ?
+"""
+# Direct messages, and votes recorded before servers were told apart.
+NO_SERVER = 0
 SELECT_COUNTS = """
 SELECT entry_id, SUM(helpful), SUM(1 - helpful) FROM feedback GROUP BY entry_id ORDER BY entry_id
 """
@@ -59,15 +68,20 @@ class FeedbackRepository:
     def __init__(self, gate: Gate) -> None:
         self._gate = gate
 
-    async def record(self, user_id: int, entry_id: str, question: str, helpful: bool) -> None:
-        """Store a member's vote on an answer; voting again replaces their earlier vote,
-        so repeated clicks cannot skew the counts."""
+    async def record(
+        self, user_id: int, entry_id: str, question: str, helpful: bool,
+        guild_id: int | None = None,
+    ) -> None:
+        """Store a member's vote on an answer given in ``guild_id`` (``None``: a DM);
+        voting again replaces their earlier vote, so repeated clicks cannot skew the
+        counts."""
         params = (
             user_id,
             entry_id,
             question[:MAX_QUESTION_CHARS],
             int(bool(helpful)),
             to_db(self._gate.clock()),
+            guild_id or NO_SERVER,
         )
         async with self._gate.transaction() as conn:
             await conn.execute(INSERT_FEEDBACK, params)
@@ -77,6 +91,13 @@ class FeedbackRepository:
         async with self._gate.read() as conn:
             rows = await conn.fetch(SELECT_COUNTS)
         return {str(row[0]): (int(row[1]), int(row[2])) for row in rows}
+
+    async def unhelpful(self, guild_id: int, limit: int = 15) -> list[tuple[str, int]]:
+        """``(entry_id, 👎 votes)`` of the answers members of ``guild_id`` marked
+        unhelpful, most votes first (ties: the most recent vote first)."""
+        async with self._gate.read() as conn:
+            rows = await conn.fetch(SELECT_UNHELPFUL, (guild_id, max(0, limit)))
+        return [(str(row[0]), int(row[1])) for row in rows]
 
     async def list_for_user(self, user_id: int) -> list[Feedback]:
         async with self._gate.read() as conn:

@@ -149,7 +149,9 @@ class FeedbackButton(
         # Only the canonical question is stored, never the member's own wording.
         question = entry.question if entry else self.entry_id
         helpful = self.vote == "up"
-        await bot.db.feedback.record(interaction.user.id, self.entry_id, question, helpful)
+        await bot.db.feedback.record(
+            interaction.user.id, self.entry_id, question, helpful, interaction.guild_id
+        )
         thanks = (
             "Thanks! Glad it helped."
             if helpful

@@ -53,8 +53,10 @@ async def test_forget_should_delete_everything_of_the_member_only(db: Database) 
     await _fill(db, 1)
     await _fill(db, 2)
     counts = await db.forget_user(1)
-    assert counts == {"attempts": 2, "user_settings": 1, "reminders": 1, "feedback": 1}
-    assert set(counts) == USER_TABLES
+    assert counts == {
+        "attempts": 2, "user_settings": 1, "reminders": 1, "feedback": 1, "taught": 0,
+    }  # fmt: skip
+    assert set(counts) == USER_TABLES | {"taught"}
     for table in USER_TABLES:
         assert await _rows(db, table, 1) == 0
         assert await _rows(db, table, 2) >= 1
@@ -66,4 +68,27 @@ async def test_forget_should_delete_everything_of_the_member_only(db: Database) 
         "feedback": [],
     }
     assert len((await db.export_user(2))["attempts"]) == 2
-    assert await db.forget_user(1) == dict.fromkeys(USER_TABLES, 0)
+    assert await db.forget_user(1) == dict.fromkeys([*USER_TABLES, "taught"], 0)
+
+
+async def test_a_moderators_export_and_forget_should_cover_what_they_taught(
+    db: Database,
+) -> None:
+    """Taught questions are the server's: forget keeps them, without the moderator."""
+    await db.taught.teach(50, "pearson thingy fee?", "exam-price", 7)
+    await db.taught.teach(50, "is it raining", "off-topic", 8)
+    export = await db.export_user(7)
+    assert [(t["guild_id"], t["question"], t["entry_id"]) for t in export["taught"]] == [
+        (50, "pearson thingy fee?", "exam-price")
+    ]
+    assert json.loads(json.dumps(export)) == export
+
+    counts = await db.forget_user(7)
+
+    assert counts["taught"] == 1
+    rows = await db.taught.list_for_guild(50)
+    assert [(r.question, r.taught_by) for r in rows] == [
+        ("pearson thingy fee?", None),
+        ("is it raining", 8),
+    ]
+    assert "taught" not in await db.export_user(7)
