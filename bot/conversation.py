@@ -42,6 +42,7 @@ from knowledge.answers import (
     exam_notes,
 )
 from knowledge.attempt_input import place_attempt
+from knowledge.help_pages import Pointer, help_page_for
 from knowledge.intents import (
     impossible_days,
     named_codes,
@@ -63,6 +64,8 @@ TimeFormat = Callable[[dt.datetime], str]
 MAX_SUGGESTIONS = 3
 # Related topics offered under an answer.
 MAX_RELATED = 4
+# Why the matcher abstained when the question looked on topic: unsure, or no reason.
+_UNANSWERED_REASONS = frozenset({None, "unsure"})
 # The reason of an answer withheld because the server's moderators taught the question
 # as off-topic (/kb teach … entry:off-topic).
 TAUGHT_OFF_TOPIC = "taught off-topic"
@@ -111,6 +114,8 @@ class ConversationReply:
     personal_text: str | None = None
     statements: tuple[AttemptStatement, ...] = ()
     exam_code: str | None = None
+    # The official page to look at when no entry answers (NO_MATCH, SUGGESTIONS).
+    pointer: Pointer | None = None
 
     @property
     def statement(self) -> AttemptStatement | None:
@@ -440,14 +445,26 @@ async def _faq_reply(
         kb, [s for s in answer.suggestions if s != answer.entry_id], MAX_SUGGESTIONS
     )
     if answer.entry is None:
+        # An on-topic question no entry answers: say so and point to the page most
+        # likely to have it, never a neighbouring entry's answer (off-topic families
+        # and small talk carry their own reason and get no pointer).
+        pointer = help_page_for(kb, question) if answer.reason in _UNANSWERED_REASONS else None
+        where = (
+            f" The official page most likely to have it: [{pointer.title}]({pointer.url})."
+            if pointer
+            else ""
+        )
         if suggestions:
+            if record_unanswered and pointer is not None:
+                await db.unanswered.record(question, guild_id)
             return ConversationReply(
                 ReplyKind.SUGGESTIONS,
-                "I'm not sure what you mean. Did you mean one of these?",
+                "I'm not sure I have an answer for that." + where + " Maybe one of these?",
                 question,
                 confidence=answer.confidence,
                 suggestions=suggestions,
                 exam_code=topic,
+                pointer=pointer,
             )
         if answer.reason == TAUGHT_OFF_TOPIC:
             # The moderators said so: not for the bot, and no question to write up.
@@ -468,14 +485,25 @@ async def _faq_reply(
             )  # fmt: skip
         if record_unanswered:
             await db.unanswered.record(question, guild_id)
+        if pointer is not None:
+            text = (
+                "I don't have a sourced answer for that." + where + " I've noted your "
+                "question so the maintainers can add an answer."
+            )
+        else:
+            text = (
+                "I don't have an answer for that. I only know Microsoft certification exam "
+                "policies (retakes, scoring, retirements…); I've noted your question so the "
+                f"maintainers can add an answer. Try {surface.command('help')} to see what I "
+                "can do."
+            )
         return ConversationReply(
             ReplyKind.NO_MATCH,
-            "I don't have an answer for that. I only know Microsoft certification exam "
-            "policies (retakes, scoring, retirements…); I've noted your question so the "
-            f"maintainers can add an answer. Try {surface.command('help')} to see what I can do.",
+            text,
             question,
             confidence=answer.confidence,
             exam_code=topic,
+            pointer=pointer,
         )
 
     entry = answer.entry

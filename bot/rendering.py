@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 import discord
 
 from bot.surfaces.catalog import exam_card, format_date
+from knowledge.help_pages import Pointer
 from knowledge.models import Exam, KnowledgeBase, Source
 from knowledge.templating import format_day
 
@@ -81,34 +82,61 @@ def answer_embed(
     return embed
 
 
-def suggestions_embed(question: str, suggestions: Sequence[str]) -> discord.Embed:
-    """ "Did you mean…": the candidate questions, answered by the buttons below."""
+def _pointer_line(pointer: Pointer | None) -> str:
+    if pointer is None:
+        return ""
+    return f"The official page most likely to have it: [{pointer.title}]({pointer.url})\n\n"
+
+
+def suggestions_embed(
+    question: str, suggestions: Sequence[str], pointer: Pointer | None = None
+) -> discord.Embed:
+    """ "Did you mean…": the candidate questions, answered by the buttons below; with a
+    ``pointer`` the question looked on topic but unanswered, so the candidates are only
+    "maybe one of these" and the page to look at comes first."""
     lines = "\n".join(
         f"{i}. {discord.utils.escape_markdown(s)}" for i, s in enumerate(suggestions, 1)
     )
-    return discord.Embed(
-        title="Did you mean…",
-        description=truncate(
+    if pointer is not None:
+        intro = (
+            f"I'm not sure I have an answer for “{_quote(question)}”. "
+            + _pointer_line(pointer)
+            + f"Maybe one of these:\n\n{lines}"
+        )
+    else:
+        intro = (
             f"I'm not sure which question you mean by “{_quote(question)}”. "
-            f"Pick one below:\n\n{lines}",
-            EMBED_DESCRIPTION_MAX,
-        ),
+            f"Pick one below:\n\n{lines}"
+        )
+    return discord.Embed(
+        title="Did you mean…" if pointer is None else "Maybe one of these…",
+        description=truncate(intro, EMBED_DESCRIPTION_MAX),
         colour=UNSURE_COLOUR,
     )
 
 
-def no_match_embed(question: str, reason: str | None = None) -> discord.Embed:
-    """An honest "I don't know", pointing to ``/help``."""
+def no_match_embed(
+    question: str, reason: str | None = None, pointer: Pointer | None = None
+) -> discord.Embed:
+    """An honest "I don't know": the official page most likely to have the answer when
+    the question looked on topic, else what the bot covers and ``/help``."""
     why = f" {reason}" if reason else ""
-    return discord.Embed(
-        title="I don't have an answer for that",
-        description=truncate(
+    if pointer is not None:
+        body = (
+            f"I don't have a sourced answer for “{_quote(question)}”.{why}\n\n"
+            + _pointer_line(pointer)
+            + "I've noted the question so the maintainers can add an answer."
+        )
+    else:
+        body = (
             f"I couldn't match “{_quote(question)}” to anything I know.{why}\n\n"
             "I only answer questions about Microsoft certification exam policies "
             "(retakes, scoring, retirements…). I've noted the question so the maintainers "
-            "can add an answer. Try `/help` to see what I can do.",
-            EMBED_DESCRIPTION_MAX,
-        ),
+            "can add an answer. Try `/help` to see what I can do."
+        )
+    return discord.Embed(
+        title="I don't have an answer for that",
+        description=truncate(body, EMBED_DESCRIPTION_MAX),
         colour=NO_MATCH_COLOUR,
     )
 

@@ -31,7 +31,14 @@ from knowledge.matcher_data import (
     SmallTalk,
     Weights,
 )
-from knowledge.models import MAX_ANSWER_CHARS, Exam, FaqEntry, KnowledgeBase, Policy
+from knowledge.models import (
+    MAX_ANSWER_CHARS,
+    Exam,
+    FaqEntry,
+    HelpPage,
+    KnowledgeBase,
+    Policy,
+)
 from knowledge.templating import US_CENTRAL, UnknownPlaceholderError, render
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -238,6 +245,30 @@ def _load_exams(data_dir: Path, problems: list[Problem]) -> dict[str, Exam]:
         if not exam.sources:
             problems.append(Problem("exams.toml", exam.code, "sources", "at least one source"))
     return exams
+
+
+HELP_PAGES = "help_pages.toml"
+
+
+def _load_help_pages(data_dir: Path, problems: list[Problem]) -> tuple[HelpPage, ...]:
+    """The official pages to point to when no entry answers (the file is optional)."""
+    path = data_dir / HELP_PAGES
+    if not path.exists():
+        return ()
+    raw = _read_toml(path, HELP_PAGES, problems)
+    if raw is None:
+        return ()
+    _top_level(raw, HELP_PAGES, "page", "[[page]]", problems)
+    pages: list[HelpPage] = []
+    for label, item in _tables(raw, "page", "name", HELP_PAGES, problems):
+        page = _parse(HelpPage, item, HELP_PAGES, label, problems, "page")
+        if page is None:
+            continue
+        if any(p.name == page.name for p in pages):
+            problems.append(Problem(HELP_PAGES, page.name, "name", "duplicate page name"))
+            continue
+        pages.append(page)
+    return tuple(pages)
 
 
 def _load_entries(
@@ -651,9 +682,12 @@ def _load_fresh(data_dir: Path) -> KnowledgeBase:
     entries, files = _load_entries(data_dir, problems)
     entries = _attach_member_questions(data_dir, entries, problems)
     matcher = _load_matcher(data_dir, entries, files, problems)
+    help_pages = _load_help_pages(data_dir, problems)
     if policy is None:
         raise KnowledgeError(problems)
-    kb = KnowledgeBase(policy=policy, exams=exams, entries=entries, matcher=matcher)
+    kb = KnowledgeBase(
+        policy=policy, exams=exams, entries=entries, matcher=matcher, help_pages=help_pages
+    )
     _cross_check(kb, files, problems)
     if problems:
         raise KnowledgeError(problems)

@@ -248,12 +248,47 @@ class FaqEntry(_Frozen):
         return value
 
 
+class HelpPage(_Frozen):
+    """Where to look when no entry answers: one official page for a kind of question,
+    chosen by the words the question uses (``help_pages.toml``)."""
+
+    name: str
+    title: str = Field(min_length=1, max_length=200)
+    url: str = Field(pattern=r"^https://\S+$")
+    words: tuple[str, ...] = Field(min_length=1)
+    needs_exam_code: bool = False
+    verified: dt.date
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_slug(cls, value: str) -> str:
+        if not ENTRY_ID_RE.match(value):
+            raise ValueError("must be lowercase words joined by dashes, like 'pearson-vue'")
+        return value
+
+    @field_validator("words")
+    @classmethod
+    def _words_are_plain(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for word in value:
+            if not word.strip() or word != word.lower() or any(c in word for c in "\\[](){}|*+?^$"):
+                raise ValueError(f"{word!r}: words are plain lowercase phrases, not regexes")
+        return value
+
+    @model_validator(mode="after")
+    def _code_placeholder_matches(self) -> HelpPage:
+        if ("{code}" in self.url) != self.needs_exam_code:
+            raise ValueError("a url with {code} needs needs_exam_code = true, and only then")
+        return self
+
+
 class KnowledgeBase(_Frozen):
     """Everything the bot knows, loaded and validated as a whole."""
 
     policy: Policy
     exams: dict[str, Exam]
     entries: dict[str, FaqEntry]
+    # Where to point a member when no entry answers (``help_pages.toml``).
+    help_pages: tuple[HelpPage, ...] = ()
     # The matcher's off-topic families and weights (``data/matcher``); None = the
     # packaged ones (a knowledge base built in code, as the benchmarks do).
     matcher: MatcherData | None = None
