@@ -32,6 +32,7 @@ from itertools import chain, pairwise
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from knowledge import matcher_cache
 from knowledge.loader import default_matcher_data
 from knowledge.matcher_data import Calibration, MatcherData, Scoring
 from knowledge.models import FaqEntry, KnowledgeBase
@@ -185,10 +186,25 @@ class _Indexed:
     codes: frozenset[str]
 
 
+# Matcher attributes computed from the knowledge base's texts by Matcher._build, stored
+# by the on-disk cache (``_items`` too, by entry id); the question caches start empty.
+_DERIVED = (
+    "_about_codes", "_autocomplete_owner", "_autocomplete_primary", "_autocomplete_texts",
+    "_bayes_denominators", "_code_idf", "_entry_sorted", "_entry_word_texts", "_factors",
+    "_grammar_targets", "_idf", "_ids", "_keyword_entries", "_keyword_max_words", "_max_idf",
+    "_owned_codes", "_pairs", "_popular", "_postings", "_respell_cache", "_specific_codes",
+    "_stem_words", "_text_sizes", "_vocab", "_vocabs", "_word_set", "_word_text_counts",
+    "_words",
+)
+_ITEM_FIELDS = 5
+
+
 class Matcher:
     """Question → FAQ entry, built once per knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, *, cache: bool = True) -> None:
+        """``cache``: read and write the on-disk cache of the derived tables
+        (:mod:`knowledge.matcher_cache`); False always builds them."""
         self._kb = kb
         data = kb.matcher or default_matcher_data()
         self._data = data
@@ -201,6 +217,27 @@ class Matcher:
             for e in kb.entries.values()
             if e.personal and e.first_person is not None and e.personal_timing is not None
         ]
+        self._signals: list[re.Pattern[str] | None] = [
+            re.compile("|".join(f"(?:{s})" for s in entry.signals)) if entry.signals else None
+            for entry in kb.entries.values()
+        ]
+        # What follows is derived from the texts alone: a fresh process reads it from the
+        # on-disk cache (knowledge.matcher_cache) instead of normalising every text again.
+        # Above MAX_ENTRIES the pickled tables cost more memory to write and read than
+        # the build itself needs, so very large bases are always built.
+        use_cache = cache and len(kb.entries) <= matcher_cache.MAX_ENTRIES
+        key = matcher_cache.cache_key(kb.entries, data.weights) if use_cache else None
+        state = matcher_cache.load(key) if key is not None else None
+        if state is None or not self._restore(state):
+            self._build(kb)
+            if key is not None:
+                matcher_cache.save(key, self._derived())
+
+    def _build(self, kb: KnowledgeBase) -> None:
+        """Normalise every text of the knowledge base and build the index tables."""
+        # normalize() of each text once (the speller and the index both read them; the
+        # function's own cache is too small for a large knowledge base).
+        memo: dict[str, str] = {}
         self._items: list[_Indexed] = []
         self._specific_codes: list[frozenset[str]] = []
         self._about_codes: list[bool] = []
@@ -209,14 +246,19 @@ class Matcher:
         self._autocomplete_owner: list[int] = []
         self._autocomplete_primary: list[bool] = []
         self._vocabs: list[frozenset[str]] = []
-        self._signals: list[re.Pattern[str] | None] = []
-        self._build_speller(kb)
+        self._build_speller(kb, memo)
+        def normalized_once(source: str) -> str:
+            found = memo.get(source)
+            if found is None:
+                found = memo[source] = normalize(source)
+            return found
+
         for index, entry in enumerate(kb.entries.values()):
-            edited = [normalize(s) for s in (entry.question, *entry.phrasings)]
+            edited = [normalized_once(s) for s in (entry.question, *entry.phrasings)]
             # Members' questions are read as a question is: their typos spelt onto the
             # editors' words, so a typo never becomes a word of its own.
             normalized = edited + [self._read(q)[0] for q in entry.examples]
-            keywords = [normalize(k) for k in entry.keywords]
+            keywords = [normalized_once(k) for k in entry.keywords]
             texts = [" ".join(content_tokens(n)) for n in normalized + keywords]
             texts = [t for t in dict.fromkeys(texts) if t]
             edited_texts = [" ".join(content_tokens(n)) for n in edited + keywords]
@@ -225,9 +267,6 @@ class Matcher:
                 c for n in (*normalized, *keywords) for c in exam_codes(n)
             }
             self._items.append(_Indexed(entry, texts, edited_texts, keywords, codes))
-            self._signals.append(
-                re.compile("|".join(f"(?:{s})" for s in entry.signals)) if entry.signals else None
-            )
             specific, about_codes = self._entry_codes(normalized)
             self._specific_codes.append(specific)
             self._about_codes.append(about_codes)
@@ -348,15 +387,49 @@ class Matcher:
         popular = [entry_id for _, entry_id in ranked]
         self._popular = popular + [i for i in self._ids if i not in popular]
 
+    def _derived(self) -> dict[str, object]:
+        """What :meth:`_build` computed, as plain data for the on-disk cache (entries by
+        id: the entries themselves come from the knowledge base)."""
+        state: dict[str, object] = {name: getattr(self, name) for name in _DERIVED}
+        state["_items"] = [
+            (item.entry.id, item.texts, item.edited_texts, item.keywords, item.codes)
+            for item in self._items
+        ]
+        return state
+
+    def _restore(self, state: dict[str, object]) -> bool:
+        """Take the tables of a cached build; False (and nothing taken) when ``state``
+        does not fit this knowledge base."""
+        if set(state) != {*_DERIVED, "_items"}:
+            return False
+        rows = state["_items"]
+        entries = list(self._kb.entries.values())
+        if not isinstance(rows, list) or len(rows) != len(entries):
+            return False
+        items = []
+        for row, entry in zip(rows, entries, strict=True):
+            if not (isinstance(row, tuple) and len(row) == _ITEM_FIELDS and row[0] == entry.id):
+                return False
+            items.append(_Indexed(entry, *row[1:]))
+        for name in _DERIVED:
+            setattr(self, name, state[name])
+        self._items = items
+        self._spell_cache = {}
+        self._score_cache = {}
+        return True
+
     # --- helpers ----------------------------------------------------------------
-    def _build_speller(self, kb: KnowledgeBase) -> None:
+    def _build_speller(self, kb: KnowledgeBase, memo: dict[str, str]) -> None:
         """The words typos are corrected onto: the editors' (questions, phrasings and
-        keywords), never the members' own spellings."""
+        keywords), never the members' own spellings. ``memo``: the normalised texts,
+        by source text, filled in here."""
         word_counts: dict[str, int] = defaultdict(int)
         known: dict[str, float] = {}
         for entry in kb.entries.values():
             for source in (entry.question, *entry.phrasings, *entry.keywords):
-                text = normalize(source)
+                text = memo.get(source)
+                if text is None:
+                    text = memo[source] = normalize(source)
                 for word in text.split():
                     if word.isalpha():
                         word_counts[word] += 1

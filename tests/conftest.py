@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import tempfile
 import urllib.parse
 import uuid
 from collections.abc import AsyncIterator, Callable, Generator
@@ -30,7 +32,14 @@ NO_POSTGRES = (
 )
 
 
+_CACHE_DIRS: list[str] = []
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    # The matcher's on-disk cache (knowledge.matcher_cache) goes to a folder of this run's
+    # own, inherited by the commands the tests start: never the user's ~/.cache.
+    _CACHE_DIRS.append(tempfile.mkdtemp(prefix="exam-bot-cache-"))
+    os.environ["EXAM_POLICY_BOT_CACHE_DIR"] = _CACHE_DIRS[-1]
     config.addinivalue_line(
         "markers", "sqlite_only: reads or damages the SQLite file itself; not run on PostgreSQL"
     )
@@ -132,3 +141,8 @@ async def store(backend: str, store_path: Path) -> AsyncIterator[Store]:
             await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
         finally:
             await admin.close()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _CACHE_DIRS:
+        shutil.rmtree(_CACHE_DIRS.pop(), ignore_errors=True)

@@ -35,18 +35,30 @@ COMMAND_MODULES = (
 _BOM = "\ufeff"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; ``only`` (a command name): that command alone, so
+    ``python -m bot ask …`` does not import the other commands' modules (asyncio …)."""
     parser = argparse.ArgumentParser(
         prog="python -m bot", description="Exam-policy assistant for Discord study groups."
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
+        if only is None or name == f"{__name__}.{only}":
+            importlib.import_module(name).register(subparsers)
     return parser
 
 
+def _command(argv: Sequence[str] | None) -> str | None:
+    """The command named first on the command line, if it is one (else None: the full
+    parser, for ``--help`` and usage errors)."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words and f"{__name__}.{words[0]}" in COMMAND_MODULES:
+        return words[0]
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(_command(argv))
     try:
         try:
             args = parser.parse_args(argv)  # --help prints here, then exits
