@@ -39,6 +39,11 @@ EXTENSIONS: tuple[str, ...] = (
 )
 
 Clock = Callable[[], dt.datetime]
+
+# This bot never joins voice: discord.py's start-up warnings about missing voice
+# libraries (PyNaCl, davey) would only alarm an operator reading the log.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
 Sleep = Callable[[float], Awaitable[None]]
 
 
