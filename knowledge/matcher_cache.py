@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 ENV_VAR = "EXAM_POLICY_BOT_CACHE_DIR"
 DISABLED = "off"
 # Bump when the layout of the cached state changes without the code hash changing.
-FORMAT = b"exam-policy-bot matcher cache v1\n"
+FORMAT = b"exam-policy-bot matcher cache v2\n"
 PREFIX = "matcher-"
 SUFFIX = ".cache"
 KEEP_FILES = 8
@@ -46,7 +46,11 @@ MAX_ENTRIES = 2000
 _DIGEST_BYTES = 32
 _KNOWLEDGE = Path(__file__).resolve().parent
 # The code and data the derived tables are computed with.
-_CODE_FILES = ("matcher.py", "normalize.py", "codes.py", "matcher_cache.py")
+_CODE_FILES = (
+    "matcher.py", "normalize.py", "codes.py", "matcher_cache.py",
+    "matching/reading.py", "matching/retrieval.py", "matching/rescoring.py",
+    "matching/decision.py", "matching/autocomplete.py",
+)
 
 
 def cache_dir() -> Path | None:

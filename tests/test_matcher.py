@@ -127,10 +127,10 @@ def test_typos_are_spelt_onto_the_knowledge_base(matcher, question, expected):
 def test_typo_correction_is_conservative(matcher):
     # Grammar words are never targets, short words are left alone, and another form of
     # a known word is the stemmer's job, not the speller's.
-    assert matcher._fix_word("life") == "life"
-    assert matcher._fix_word("pasing") == "passing"
-    assert matcher._fix_word("scenarios") == "scenarios"
-    assert matcher._fix_word("zzzzzz") == "zzzzzz"
+    assert matcher._reader.fix_word("life") == "life"
+    assert matcher._reader.fix_word("pasing") == "passing"
+    assert matcher._reader.fix_word("scenarios") == "scenarios"
+    assert matcher._reader.fix_word("zzzzzz") == "zzzzzz"
 
 
 @pytest.mark.parametrize(
@@ -223,7 +223,7 @@ def test_exam_codes_pick_between_entries_about_particular_exams(matcher, questio
 def test_entries_about_one_exam_are_told_apart_from_generic_ones(matcher):
     # A code named in most of an entry's phrasings makes the entry about that exam; a
     # code a generic entry mentions once in passing does not.
-    specific = dict(zip(matcher._ids, matcher._specific_codes, strict=True))
+    specific = {i: t.specific_codes for i, t in zip(matcher._ids, matcher._items, strict=True)}
     assert specific["retirement"] == {"AI-102"}
     assert specific["retake-first-wait"] == frozenset()
     assert specific["other-retirements"] == frozenset()
@@ -233,7 +233,7 @@ def test_words_most_phrasings_share_weigh_more_than_passing_mentions(matcher):
     TF_FLOOR = matcher.knowledge.matcher.weights.scoring.tf_floor  # noqa: N806
     from knowledge.normalize import stem
 
-    factors = dict(zip(matcher._ids, matcher._factors, strict=True))
+    factors = dict(zip(matcher._ids, matcher._index.factors, strict=True))
     expired = factors["expired-certification"]
     # "expired" is that entry's concept; "grace" comes up in a few of its phrasings.
     assert expired[stem("expired")] > 0.9
@@ -251,10 +251,10 @@ def test_documents_for_the_exam_stay_in_scope(question):
 
 def test_typos_of_words_the_normaliser_rewrites_are_corrected(matcher):
     # "renew", "retired", "cooldown" never appear normalised, but are still targets.
-    assert matcher._fix_word("reenw") == "renew"
-    assert matcher._fix_word("retierd") == "retired"
-    assert matcher._fix_word("cooldonw") == "cooldown"
-    assert matcher._fix_word("seocnd") == "second"
+    assert matcher._reader.fix_word("reenw") == "renew"
+    assert matcher._reader.fix_word("retierd") == "retired"
+    assert matcher._reader.fix_word("cooldonw") == "cooldown"
+    assert matcher._reader.fix_word("seocnd") == "second"
     assert matcher.match("how do i reenw my certification").entry_id == "renewal"
 
 
@@ -312,7 +312,7 @@ def test_exam_questions_using_those_words_stay_in_scope(matcher, question, expec
 
 def test_naive_bayes_favours_the_entry_whose_phrasings_share_the_words(matcher):
     shortlist = [matcher._ids.index("partial-credit"), matcher._ids.index("question-types")]
-    posterior = matcher._bayes(["partial", "credit"], shortlist)
+    posterior = matcher._index.bayes(["partial", "credit"], shortlist)
     assert posterior[shortlist[0]] > 0.9
     assert sum(posterior.values()) == pytest.approx(1.0)
 
