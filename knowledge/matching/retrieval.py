@@ -266,8 +266,11 @@ class Index:
             sizes = self._text_sizes[index]
             by_share: dict[float, list[str]] = defaultdict(list)
             # The texts sharing the largest part of their words with the question; the
-            # discount leaves the others little chance, and each costs a comparison.
-            ranked = sorted(hits, key=lambda o: -hits[o] / sizes[o])[: self._w.set_pass_texts]
+            # discount leaves the others little chance, and each costs a comparison. Ties
+            # go to the text written first in the knowledge files (``hits`` follows the
+            # order of a set, which changes with the hash seed).
+            ranked = sorted(hits, key=lambda o: (-hits[o] / sizes[o], o))
+            ranked = ranked[: self._w.set_pass_texts]
             for offset in ranked:
                 by_share[hits[offset] / sizes[offset]].append(texts[offset])
             best = best_set.get(index, 0.0)
