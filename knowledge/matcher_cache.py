@@ -47,7 +47,7 @@ _DIGEST_BYTES = 32
 _KNOWLEDGE = Path(__file__).resolve().parent
 # The code and data the derived tables are computed with.
 _CODE_FILES = (
-    "matcher.py", "normalize.py", "codes.py", "matcher_cache.py",
+    "matcher.py", "normalize.py", "normalize_gates.py", "codes.py", "matcher_cache.py",
     "matching/reading.py", "matching/retrieval.py", "matching/rescoring.py",
     "matching/decision.py", "matching/autocomplete.py",
 )

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import warnings
 from functools import lru_cache
 from typing import Any
 
 from knowledge.codes import fold_code_text, try_normalize_exam_code
+from knowledge.normalize_gates import MAX_CONTAINED_AFTER_FIRST_WORD, WordTriggers, contained
 
 # Prefixes of Microsoft exam codes. Only these become codes, so "is 700 a pass" never
 # turns into an "IS-700" exam.
@@ -22,6 +22,8 @@ MICROSOFT_CODE_PREFIXES = frozenset(
     {"ab", "ai", "az", "da", "dp", "gh", "ma", "mb", "md", "mo", "ms", "pl", "sc"}
 )
 _CODE_RE = re.compile(r"\b([a-z]{2,3})[\s\-_]?(\d{3})\b")
+# What a text must hold for _CODE_RE to match (a cheaper search).
+_THREE_DIGITS_RE = re.compile(r"\d{3}")
 CODE_TOKEN_RE = re.compile(r"^[A-Z]{2,3}-\d{3}$")
 
 # Placeholder the fuzzy scorers see instead of a specific code, so a phrasing written
@@ -35,60 +37,17 @@ _QUOTES = str.maketrans({"‘": "'", "’": "'", "ʼ": "'", "`": "'", "“": '"'
 _SIMPLE_RULE_RE = re.compile(r"^\\b\(?([a-z0-9]+(?:\|[a-z0-9]+)*)\)?\\b$")
 
 
-_Rule = tuple[re.Pattern[str], str, re.Pattern[str] | None]
-
-
-def _leading_literals(items: Any) -> set[str] | None:
-    """Every literal text a match of the parsed pattern ``items`` must start with, or
-    None when that cannot be told (a class, a wildcard, an optional first part)."""
-    run: list[str] = []
-    for op, arg in items:
-        name = str(op)
-        if name == "AT" and not run:
-            continue  # \b, ^: zero-width
-        if name == "LITERAL":
-            run.append(chr(arg))
-            continue
-        if run:
-            break
-        if name == "SUBPATTERN":
-            return _leading_literals(arg[-1])
-        if name == "BRANCH":
-            found: set[str] = set()
-            for branch in arg[1]:
-                literals = _leading_literals(branch)
-                if literals is None:
-                    return None
-                found |= literals
-            return found
-        if name in ("MAX_REPEAT", "MIN_REPEAT") and arg[0] >= 1:
-            return _leading_literals(arg[2])
-        return None
-    return {"".join(run)} if run else None
-
-
-def _gate(pattern: str) -> re.Pattern[str] | None:
-    """A search for the substrings one of which the text must contain for ``pattern``
-    to match (None when there is no such cheap test). Checking it first skips most
-    rules."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            import sre_parse  # deprecated alias of re._parser; gates are only a speed-up
-        literals = _leading_literals(sre_parse.parse(pattern))
-    except Exception:  # no parser, or an unparseable pattern: no gate, the rule always runs
-        return None
-    if not literals or any(not literal for literal in literals):
-        return None
-    return re.compile("|".join(re.escape(literal) for literal in sorted(literals)))
+# A rewrite rule: its pattern, its replacement, and texts one of which a text must
+# contain for the pattern to match when no first-word test exists (None: always tried).
+_Rule = tuple[re.Pattern[str], str, tuple[str, ...] | None]
 
 
 def _split_rules(
     phrases: tuple[tuple[str, str], ...],
-) -> tuple[dict[str, str], tuple[_Rule, ...]]:
+) -> tuple[dict[str, str], tuple[_Rule, ...], WordTriggers]:
     """Rules that only swap one word for another become a dictionary (one lookup per
-    word); the rest stay regular expressions, each with a cheap substring gate. Word
-    swaps run first."""
+    word); the rest stay regular expressions, each with a cheap test of whether it can
+    match at all (:mod:`knowledge.normalize_gates`). Word swaps run first."""
     words: dict[str, str] = {}
     patterns: list[_Rule] = []
     for pattern, replacement in phrases:
@@ -97,8 +56,15 @@ def _split_rules(
             for word in simple.group(1).split("|"):
                 words.setdefault(word, replacement)
         else:
-            patterns.append((re.compile(pattern), replacement, _gate(pattern)))
-    return words, tuple(patterns)
+            patterns.append((re.compile(pattern), replacement, contained(pattern)))
+    triggers = WordTriggers([p.pattern for p, _, _ in patterns])
+    # Behind a first-word test, only short "contained text" tests are worth running.
+    patterns = [
+        (p, r, needs if needs is None or triggers.others >> i & 1
+         or len(needs) <= MAX_CONTAINED_AFTER_FIRST_WORD else None)
+        for i, (p, r, needs) in enumerate(patterns)
+    ]
+    return words, tuple(patterns), triggers
 
 
 class _Rules:
@@ -107,7 +73,7 @@ class _Rules:
     def __init__(self, phrases: tuple[tuple[str, str], ...], stopwords: frozenset[str],
                  keep: frozenset[str]) -> None:
         self.phrases = phrases
-        self.word_map, self.compiled = _split_rules(phrases)
+        self.word_map, self.compiled, self.triggers = _split_rules(phrases)
         self.stopwords = stopwords
         self.keep = keep
         # Every word the normaliser treats as grammar rather than content; the matcher's
@@ -184,34 +150,65 @@ def _canonical_code(match: re.Match[str]) -> str:
     return f" {code} " if code else match.group(0)
 
 
+def _rewrite(text: str, rules: _Rules) -> str:
+    """Apply the rewrite rules in order, skipping those that cannot match (the tests of
+    :mod:`knowledge.normalize_gates`, worked out again whenever a rule changed the
+    text)."""
+    triggers = rules.triggers
+    compiled = rules.compiled
+    pending = triggers.text(text)
+    while pending:
+        lowest = pending & -pending
+        pending ^= lowest
+        pattern, replacement, needs = compiled[lowest.bit_length() - 1]
+        if needs is not None and not any(part in text for part in needs):
+            continue
+        rewritten = pattern.sub(replacement, text)
+        if rewritten != text:
+            text = rewritten
+            # The rules after this one, as the new text may trigger them.
+            pending = triggers.text(text) & ~((lowest << 1) - 1)
+    return text
+
+
 @lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """Canonical text: lower case (codes upper case), no accents or punctuation,
     codes as ``AI-102``, shorthand expanded and synonyms collapsed."""
-    text = fold_code_text(text).translate(_QUOTES)
-    text = _strip_accents(text).lower()
-    text = _CODE_RE.sub(_canonical_code, text)
+    # Each step is skipped when the text cannot hold what it changes (ASCII text needs no
+    # folding, a code needs three digits, …): the result is the same, only sooner.
+    if text.isascii():
+        if "`" in text:
+            text = text.translate(_QUOTES)
+    else:
+        text = _strip_accents(fold_code_text(text).translate(_QUOTES))
+    text = text.lower()
+    if _THREE_DIGITS_RE.search(text):
+        text = _CODE_RE.sub(_canonical_code, text)
     # Keep apostrophes for the contraction rules, then drop them.
     text = _PUNCT_RE.sub(" ", text)
-    text = _INNER_DASH_RE.sub(" ", text)
+    if "-" in text:
+        text = _INNER_DASH_RE.sub(" ", text)
     rules = _rules()
     word_map = rules.word_map
-    text = " ".join(word_map.get(word, word) for word in text.split())
-    for pattern, replacement, gate in rules.compiled:
-        if gate is not None and gate.search(text) is None:
-            continue
-        text = pattern.sub(replacement, text)
+    text = " ".join([word_map.get(word, word) for word in text.split()])
+    text = _rewrite(text, rules)
     text = text.replace("'", " ").replace("/", " ")
     # Dashes inside words ("e-mail", "re-take" already handled) become spaces, but the
     # dash of a canonical code stays.
     tokens = []
     for raw in text.split():
-        if CODE_TOKEN_RE.match(raw):
+        if raw.isascii() and raw.isalnum():  # the common case: a plain word or number
+            tokens.append(raw.lower())
+        elif CODE_TOKEN_RE.match(raw):
             tokens.append(raw)
-            continue
-        tokens.extend(t for t in _DASHES_RE.split(raw.lower()) if t)
-    return " ".join(_NON_WORD_RE.sub("", t) if not CODE_TOKEN_RE.match(t) else t
-                    for t in tokens if t.strip("-"))
+        else:
+            tokens.extend(
+                t if CODE_TOKEN_RE.match(t) else _NON_WORD_RE.sub("", t)
+                for t in _DASHES_RE.split(raw.lower())
+                if t and t.strip("-")
+            )
+    return " ".join(tokens)
 
 
 def exam_codes(normalized: str) -> list[str]:

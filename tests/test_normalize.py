@@ -107,10 +107,15 @@ def test_hey_bot_is_not_part_of_the_question():
     assert normalize("bot") == "bot"
 
 
-def test_rule_gates_never_skip_a_rule_that_would_match():
-    """Each rule is skipped when none of its leading literals is in the text; every
-    match of a rule must therefore contain one of them."""
-    from knowledge.normalize import _rules
+def test_rule_tests_never_skip_a_rule_that_would_match():
+    """The rewrite rules skip those that cannot match (knowledge.normalize_gates); the
+    result must be what applying every rule in order gives, on the samples below, the
+    knowledge base's texts and the evaluation questions."""
+    import csv
+    from pathlib import Path
+
+    from knowledge.loader import load_knowledge
+    from knowledge.normalize import _rewrite, _rules
 
     samples = [
         "i'm gonna resit the ai-102 exam b4 it's retired, can't wait",
@@ -120,12 +125,33 @@ def test_rule_gates_never_skip_a_rule_that_would_match():
         "my certs expired, renewals are free? it has run out",
         "take it again, sit the exam again, try this again, another go",
         "hey bot what's the time limit, how soon, money back",
+        "help how do i book 50 % off please help me out",
+        "cant wont dont isnt im ive ill id whats hows q's qs w/o w/ micro soft",
     ]
-    for text in samples:
-        for pattern, _replacement, gate in _rules().compiled:
-            for match in pattern.finditer(text):
-                if gate is not None and match.group(0):
-                    assert gate.search(match.group(0)), (pattern.pattern, text)
+    for entry in load_knowledge().entries.values():
+        samples += [entry.question, *entry.phrasings, *entry.keywords, *entry.examples]
+    questions = Path(__file__).parents[1] / "eval" / "questions.tsv"
+    with questions.open(encoding="utf-8") as rows:
+        samples += [row["question"] for row in csv.DictReader(rows, delimiter="\t")]
+    rules = _rules()
+    for sample in samples:
+        text = " ".join(sample.lower().split())
+        expected = text
+        for pattern, replacement, _test in rules.compiled:
+            expected = pattern.sub(replacement, expected)
+        assert _rewrite(text, rules) == expected, sample
+
+
+def test_first_word_tests():
+    from knowledge.normalize_gates import contained, first_words
+
+    assert first_words(r"\bcan ?'?t\b") == (frozenset({"can"}), ("cant",))
+    assert first_words(r"\b(do|does) (anyone|anybody) know\b") == (
+        frozenset({"do", "does"}), ())
+    assert first_words(r"(\d) ?%") is None  # not at a word boundary
+    assert first_words(r"\b\w+ thing") is None  # any word
+    assert contained(r"(\d) ?%") == ("%",)
+    assert contained(r"^\s*help (?=\w+ \w+)") == ("help ",)
 
 
 def test_should_read_min_before_a_score_as_minimum_and_otherwise_as_minutes():

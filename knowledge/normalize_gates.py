@@ -1,0 +1,257 @@
+"""Cheap tests that tell the normaliser which rewrite rules cannot match a text.
+
+A rule is skipped only when it provably cannot match, so skipping never changes what
+:func:`knowledge.normalize.normalize` returns; it only saves running the regular
+expression. Two kinds of test, worked out once from each pattern's parse:
+
+* **First words.** A pattern that starts with ``\\b`` and then a small finite set of
+  texts (``\\b(do|does) ?n'?t``, ``\\bcan ?'?t``) can only match where a word of the text
+  is one of those texts' first words (``do``, ``does``), or begins like one (``can``,
+  when the pattern may go on inside the word: ``cant``). A text's words are looked up
+  once each (:class:`WordTriggers`), so a text none of whose words starts a rule costs
+  one dictionary look-up per word, whatever the number of rules.
+* **Contained text.** Any other pattern with a part that every match must contain
+  (``%`` in ``(\\d) ?%``) is tried only on texts holding one of that part's spellings.
+
+A pattern neither test can be worked out for is always tried.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from functools import reduce
+from operator import or_
+from typing import Any
+
+# Spellings a part of a pattern may expand to before the expansion stops (a longer
+# list gives no cheaper test), the repetition counts expanded, and the shortest text a
+# "contained text" test is worth running for.
+MAX_SPELLINGS = 64
+MAX_REPEATS = 3
+MIN_CONTAINED_CHARS = 1
+# A "contained text" test with more spellings than this costs about as much as trying
+# the rule, so a rule with a first-word test does without it.
+MAX_CONTAINED_AFTER_FIRST_WORD = 8
+# Words whose rules are remembered (the cache is emptied when it is full).
+WORD_CACHE_SIZE = 100_000
+
+_WORD_CHARS_RE = re.compile(r"\w*")
+_WORDS_RE = re.compile(r"\w+")
+# Flags under which a parsed pattern would not mean what its literals say.
+_UNSUPPORTED_FLAGS = re.IGNORECASE | re.LOCALE | re.ASCII
+
+# (spellings, exact): every match of the part is one of the spellings (exact) or starts
+# with one of them; None when nothing is known.
+_Expansion = tuple[frozenset[str], bool] | None
+
+
+def _parse(pattern: str) -> Any:
+    """The parsed pattern (sre's private parser), or None when it cannot be read."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import sre_parse  # deprecated alias of re._parser; the tests are only a speed-up
+        parsed = sre_parse.parse(pattern)
+    except Exception:  # no parser, or an unparseable pattern: no test, the rule always runs
+        return None
+    return None if parsed.state.flags & _UNSUPPORTED_FLAGS else parsed
+
+
+class _Spellings:
+    """How spellings are joined: in full (:func:`contained`), or cut just after the
+    first non-word character (:func:`first_words`: what follows cannot change the first
+    word, and cutting keeps the lists short)."""
+
+    def __init__(self, heads: bool) -> None:
+        self.heads = heads
+
+    def closed(self, spelling: str) -> bool:
+        """Whether nothing may be added to the spelling (its first word has ended)."""
+        if not self.heads:
+            return False
+        end = _WORD_CHARS_RE.match(spelling)
+        return end is not None and end.end() < len(spelling)
+
+    def cut(self, spelling: str) -> str:
+        if not self.heads:
+            return spelling
+        end = _WORD_CHARS_RE.match(spelling)
+        stop = end.end() if end is not None else 0
+        return spelling[: stop + 1]
+
+    def join(self, left: frozenset[str], right: frozenset[str]) -> frozenset[str] | None:
+        joined = {a for a in left if self.closed(a)}
+        joined |= {self.cut(a + b) for a in left if not self.closed(a) for b in right}
+        return frozenset(joined) if len(joined) <= MAX_SPELLINGS else None
+
+    def sequence(self, items: Any) -> _Expansion:
+        """The spellings a match of the parsed sequence ``items`` starts with."""
+        found: frozenset[str] = frozenset({""})
+        for item in items:
+            if found and all(self.closed(a) for a in found):
+                return found, True  # nothing left to extend
+            part = self.item(item)
+            if part is None:
+                return found, False
+            joined = self.join(found, part[0])
+            if joined is None:
+                return found, False
+            found = joined
+            if not part[1]:
+                return found, False
+        return found, True
+
+    def item(self, item: Any) -> _Expansion:
+        op, arg = item
+        name = str(op)
+        if name == "LITERAL":
+            return frozenset({chr(arg)}), True
+        if name in ("AT", "ASSERT", "ASSERT_NOT"):
+            # Zero-width: the text matched is the same with or without it (a superset
+            # of spellings is still a valid test).
+            return frozenset({""}), True
+        if name == "IN":
+            chars = set()
+            for kind, value in arg:
+                if str(kind) != "LITERAL":
+                    return None
+                chars.add(chr(value))
+            return frozenset(chars), True
+        if name == "SUBPATTERN":
+            group_flags = arg[1] | arg[2]
+            return None if group_flags else self.sequence(arg[3])
+        if name == "BRANCH":
+            spellings: set[str] = set()
+            exact = True
+            for branch in arg[1]:
+                part = self.sequence(branch)
+                if part is None:
+                    return None
+                spellings |= part[0]
+                exact = exact and part[1]
+                if len(spellings) > MAX_SPELLINGS:
+                    return None
+            return frozenset(spellings), exact
+        if name in ("MAX_REPEAT", "MIN_REPEAT"):
+            return self.repeat(*arg)
+        return None
+
+    def repeat(self, low: int, high: int, body: Any) -> _Expansion:
+        part = self.sequence(body)
+        if part is None:
+            return None
+        if not part[1]:
+            # Only the first repetition's beginning is known.
+            return (part[0], False) if low >= 1 else (part[0] | {""}, False)
+        if high > MAX_REPEATS:
+            return (part[0], False) if low >= 1 else (frozenset({""}), False)
+        found: frozenset[str] = frozenset({""}) if low == 0 else frozenset()
+        current: frozenset[str] = frozenset({""})
+        for count in range(1, high + 1):
+            joined = self.join(current, part[0])
+            if joined is None:
+                # Every longer match starts with count - 1 repetitions, if those are in.
+                return (found, False) if found and count > low else None
+            current = joined
+            if count >= low:
+                found = found | current
+        return found, True
+
+
+_FULL = _Spellings(heads=False)
+_HEADS = _Spellings(heads=True)
+
+
+def first_words(pattern: str) -> tuple[frozenset[str], tuple[str, ...]] | None:
+    """For a pattern that starts at a word boundary: the words a match's first word must
+    be (whole), and the texts it may begin with instead; None when there is no such test."""
+    parsed = _parse(pattern)
+    if parsed is None:
+        return None
+    items = list(parsed)
+    boundary = False
+    while items and str(items[0][0]) == "AT":
+        boundary = boundary or str(items[0][1]) == "AT_BOUNDARY"
+        items.pop(0)
+    if not boundary:
+        return None
+    expansion = _HEADS.sequence(items)
+    if expansion is None or not expansion[0]:
+        return None
+    whole: set[str] = set()
+    begins: set[str] = set()
+    for spelling in expansion[0]:
+        word = _WORD_CHARS_RE.match(spelling)
+        head = word.group(0) if word is not None else ""
+        if not head:
+            return None  # a match may start with a non-word character: no test
+        # Followed by a non-word character, the head is the whole first word; otherwise
+        # the word only begins with it.
+        (whole if len(head) < len(spelling) else begins).add(head)
+    return frozenset(whole), tuple(sorted(begins))
+
+
+def contained(pattern: str) -> tuple[str, ...] | None:
+    """Texts one of which every match of ``pattern`` contains, or None when there is no
+    such test: the spellings of the part of the pattern (from some item to the end)
+    whose shortest spelling is longest."""
+    parsed = _parse(pattern)
+    if parsed is None:
+        return None
+    items = list(parsed)
+    best: frozenset[str] | None = None
+    for start in range(len(items)):
+        found = _FULL.sequence(items[start:])
+        if found is None or not found[0] or "" in found[0]:
+            continue
+        if best is None or min(map(len, found[0])) > min(map(len, best)):
+            best = found[0]
+    if best is None or min(map(len, best)) < MIN_CONTAINED_CHARS:
+        return None
+    # A text holding a spelling holds every spelling it contains: keep only those.
+    return tuple(sorted(s for s in best if not any(o != s and o in s for o in best)))
+
+
+class _WordMasks(dict[str, int]):
+    """Word → the rules it may start, worked out on first sight (``tests``) and kept."""
+
+    def __init__(self, tests: list[tuple[int, frozenset[str], tuple[str, ...]]]) -> None:
+        super().__init__()
+        self._tests = tests
+
+    def __missing__(self, word: str) -> int:
+        mask = 0
+        for bit, whole, begins in self._tests:
+            if word in whole or word.startswith(begins):
+                mask |= bit
+        if len(self) >= WORD_CACHE_SIZE:
+            self.clear()
+        self[word] = mask
+        return mask
+
+
+class WordTriggers:
+    """Which of a list of rules each word of a text may start a match of, as a bit mask
+    (bit ``i`` for rule ``i``), remembered per word; rules without a first-word test
+    are in :attr:`others`."""
+
+    def __init__(self, patterns: list[str]) -> None:
+        tests: list[tuple[int, frozenset[str], tuple[str, ...]]] = []
+        self.others = 0
+        for number, pattern in enumerate(patterns):
+            found = first_words(pattern)
+            if found is None:
+                self.others |= 1 << number
+            else:
+                tests.append((1 << number, *found))
+        self._masks = _WordMasks(tests)
+
+    def word(self, word: str) -> int:
+        """The rules a match of which may start at the beginning of ``word``."""
+        return self._masks[word]
+
+    def text(self, text: str) -> int:
+        """The rules that may match ``text``: those some word of it may start, and the
+        rest."""
+        return reduce(or_, map(self._masks.__getitem__, _WORDS_RE.findall(text)), self.others)
