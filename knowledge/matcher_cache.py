@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 ENV_VAR = "EXAM_POLICY_BOT_CACHE_DIR"
 DISABLED = "off"
 # Bump when the layout of the cached state changes without the code hash changing.
-FORMAT = b"exam-policy-bot matcher cache v2\n"
+FORMAT = b"exam-policy-bot matcher cache v3\n"
 PREFIX = "matcher-"
 SUFFIX = ".cache"
 KEEP_FILES = 8

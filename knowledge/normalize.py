@@ -22,8 +22,10 @@ MICROSOFT_CODE_PREFIXES = frozenset(
     {"ab", "ai", "az", "da", "dp", "gh", "ma", "mb", "md", "mo", "ms", "pl", "sc"}
 )
 _CODE_RE = re.compile(r"\b([a-z]{2,3})[\s\-_]?(\d{3})\b")
-# What a text must hold for _CODE_RE to match (a cheaper search).
-_THREE_DIGITS_RE = re.compile(r"\d{3}")
+# What a text must hold for _CODE_RE to change it: a match with a Microsoft prefix.
+_MICROSOFT_CODE_RE = re.compile(
+    r"\b(?:" + "|".join(sorted(MICROSOFT_CODE_PREFIXES)) + r")[\s\-_]?\d{3}\b"
+)
 CODE_TOKEN_RE = re.compile(r"^[A-Z]{2,3}-\d{3}$")
 
 # Placeholder the fuzzy scorers see instead of a specific code, so a phrasing written
@@ -128,6 +130,7 @@ def _synonym_sources(
     return frozenset(w for w in words if w.isalpha() and len(w) >= 5 and w not in stopwords)
 
 
+_PLAIN_RE = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")
 _PUNCT_RE = re.compile(r"[^\w\s'\-+#%/]")
 _INNER_DASH_RE = re.compile(r"(?<=[a-z])-(?=[a-z])")
 _DASHES_RE = re.compile(r"-+")
@@ -157,11 +160,16 @@ def _rewrite(text: str, rules: _Rules) -> str:
     triggers = rules.triggers
     compiled = rules.compiled
     pending = triggers.text(text)
+    others_gate = triggers.others_gate
+    if others_gate is not None and others_gate.search(text) is None:
+        pending &= ~triggers.others  # none of the rules without a first-word test
     while pending:
         lowest = pending & -pending
         pending ^= lowest
         pattern, replacement, needs = compiled[lowest.bit_length() - 1]
-        if needs is not None and not any(part in text for part in needs):
+        if needs is not None and (
+            needs[0] not in text if len(needs) == 1 else not any(p in text for p in needs)
+        ):
             continue
         rewritten = pattern.sub(replacement, text)
         if rewritten != text:
@@ -183,7 +191,7 @@ def normalize(text: str) -> str:
     else:
         text = _strip_accents(fold_code_text(text).translate(_QUOTES))
     text = text.lower()
-    if _THREE_DIGITS_RE.search(text):
+    if _MICROSOFT_CODE_RE.search(text):  # otherwise every _CODE_RE match stays as it is
         text = _CODE_RE.sub(_canonical_code, text)
     # Keep apostrophes for the contraction rules, then drop them.
     text = _PUNCT_RE.sub(" ", text)
@@ -193,6 +201,8 @@ def normalize(text: str) -> str:
     word_map = rules.word_map
     text = " ".join([word_map.get(word, word) for word in text.split()])
     text = _rewrite(text, rules)
+    if _PLAIN_RE.fullmatch(text):  # plain words and numbers: nothing left to do
+        return text
     text = text.replace("'", " ").replace("/", " ")
     # Dashes inside words ("e-mail", "re-take" already handled) become spaces, but the
     # dash of a canonical code stays.
@@ -213,6 +223,8 @@ def normalize(text: str) -> str:
 
 def exam_codes(normalized: str) -> list[str]:
     """The canonical exam codes in an already normalised text, in order."""
+    if "-" not in normalized:  # every code has its dash
+        return []
     return [t for t in normalized.split() if CODE_TOKEN_RE.match(t)]
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections import defaultdict
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -37,6 +38,8 @@ MAX_CONTAINED_AFTER_FIRST_WORD = 8
 WORD_CACHE_SIZE = 100_000
 
 _WORD_CHARS_RE = re.compile(r"\w*")
+# Marks the end of a spelling's first word (any non-word character would do).
+WORD_END = " "
 _WORDS_RE = re.compile(r"\w+")
 # Flags under which a parsed pattern would not mean what its literals say.
 _UNSUPPORTED_FLAGS = re.IGNORECASE | re.LOCALE | re.ASCII
@@ -91,6 +94,11 @@ class _Spellings:
         for item in items:
             if found and all(self.closed(a) for a in found):
                 return found, True  # nothing left to extend
+            if self.heads and str(item[0]) == "AT" and str(item[1]) == "AT_BOUNDARY":
+                # After word characters, \b ends the word: the first word is complete.
+                found = frozenset(a + WORD_END if a and not self.closed(a) else a
+                                  for a in found)
+                continue
             part = self.item(item)
             if part is None:
                 return found, False
@@ -214,17 +222,28 @@ def contained(pattern: str) -> tuple[str, ...] | None:
 
 
 class _WordMasks(dict[str, int]):
-    """Word → the rules it may start, worked out on first sight (``tests``) and kept."""
+    """Word → the rules it may start, worked out on first sight and kept: the rules
+    for which it is a whole first word, or begins with one of their beginnings (looked
+    up by the word's prefixes, one per beginning length)."""
 
     def __init__(self, tests: list[tuple[int, frozenset[str], tuple[str, ...]]]) -> None:
         super().__init__()
-        self._tests = tests
+        self._whole: dict[str, int] = defaultdict(int)
+        self._begins: dict[str, int] = defaultdict(int)
+        for bit, whole, begins in tests:
+            for word in whole:
+                self._whole[word] |= bit
+            for start in begins:
+                self._begins[start] |= bit
+        self._lengths = sorted({len(start) for start in self._begins})
 
     def __missing__(self, word: str) -> int:
-        mask = 0
-        for bit, whole, begins in self._tests:
-            if word in whole or word.startswith(begins):
-                mask |= bit
+        mask = self._whole.get(word, 0)
+        begins = self._begins
+        for length in self._lengths:
+            if length > len(word):
+                break
+            mask |= begins.get(word[:length], 0)
         if len(self) >= WORD_CACHE_SIZE:
             self.clear()
         self[word] = mask
@@ -246,6 +265,14 @@ class WordTriggers:
             else:
                 tests.append((1 << number, *found))
         self._masks = _WordMasks(tests)
+        # Texts one of which a text must hold for any of the other rules to match (None:
+        # some of them have no such test).
+        needs = [contained(p) for n, p in enumerate(patterns) if self.others >> n & 1]
+        texts = {t for found in needs if found is not None for t in found}
+        self.others_gate = (
+            re.compile("|".join(re.escape(t) for t in sorted(texts)))
+            if needs and None not in needs else None
+        )
 
     def word(self, word: str) -> int:
         """The rules a match of which may start at the beginning of ``word``."""

@@ -233,11 +233,12 @@ def test_words_most_phrasings_share_weigh_more_than_passing_mentions(matcher):
     TF_FLOOR = matcher.knowledge.matcher.weights.scoring.tf_floor  # noqa: N806
     from knowledge.normalize import stem
 
-    factors = dict(zip(matcher._ids, matcher._index.factors, strict=True))
-    expired = factors["expired-certification"]
+    entry = matcher._ids.index("expired-certification")
+    expired, grace = (matcher._index.factor(entry, stem(w)) for w in ("expired", "grace"))
     # "expired" is that entry's concept; "grace" comes up in a few of its phrasings.
-    assert expired[stem("expired")] > 0.9
-    assert TF_FLOOR <= expired[stem("grace")] < expired[stem("expired")]
+    assert expired is not None and expired > 0.9
+    assert grace is not None and TF_FLOOR <= grace < expired
+    assert matcher._index.factor(entry, "zzzz") is None
 
 
 @pytest.mark.parametrize(

@@ -145,7 +145,9 @@ def test_rule_tests_never_skip_a_rule_that_would_match():
 def test_first_word_tests():
     from knowledge.normalize_gates import contained, first_words
 
-    assert first_words(r"\bcan ?'?t\b") == (frozenset({"can"}), ("cant",))
+    # \b after word characters ends the word: "cant" whole, not "cantaloupe"
+    assert first_words(r"\bcan ?'?t\b") == (frozenset({"can", "cant"}), ())
+    assert first_words(r"\bre ?take") == (frozenset({"re"}), ("retake",))
     assert first_words(r"\b(do|does) (anyone|anybody) know\b") == (
         frozenset({"do", "does"}), ())
     assert first_words(r"(\d) ?%") is None  # not at a word boundary

@@ -11,8 +11,8 @@ becomes a word of its own.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -96,22 +96,43 @@ def entry_codes(texts: list[str], scoring: Scoring) -> tuple[frozenset[str], boo
     return frozenset(c for c, n in counts.items() if n >= cut), with_code >= cut
 
 
+class TextMemo:
+    """Each text of a knowledge base normalised once, and each normalised text's
+    content string once, for one build (the speller and the index both read them;
+    :func:`normalize`'s own cache is too small for a large knowledge base)."""
+
+    def __init__(self) -> None:
+        self._normalized: dict[str, str] = {}
+        self._content: dict[str, str] = {}
+
+    def normalized(self, source: str) -> str:
+        found = self._normalized.get(source)
+        if found is None:
+            found = self._normalized[source] = normalize(source)
+        return found
+
+    def content(self, normalized: str) -> str:
+        """The content tokens of a normalised text, joined by spaces."""
+        found = self._content.get(normalized)
+        if found is None:
+            found = self._content[normalized] = " ".join(content_tokens(normalized))
+        return found
+
+
 class Reader:
     """The knowledge base's spelling: the words and stems typos are corrected onto."""
 
-    def __init__(self, entries: Iterable[FaqEntry], normalized: Callable[[str], str]) -> None:
+    def __init__(self, entries: Iterable[FaqEntry], memo: TextMemo) -> None:
         """The words typos are corrected onto: the editors' (questions, phrasings and
-        keywords), never the members' own spellings. ``normalized``: normalises a text
-        of the knowledge base (the build remembers each one)."""
-        word_counts: dict[str, int] = defaultdict(int)
-        known: dict[str, float] = {}
+        keywords), never the members' own spellings. ``memo``: the build's normalised
+        texts."""
+        word_counts: Counter[str] = Counter()
+        known: set[str] = set()
         for entry in entries:
             for source in (entry.question, *entry.phrasings, *entry.keywords):
-                text = normalized(source)
-                for word in text.split():
-                    if word.isalpha():
-                        word_counts[word] += 1
-                known.update(dict.fromkeys(content_tokens(text), 0.0))
+                text = memo.normalized(source)
+                word_counts.update(filter(str.isalpha, text.split()))
+                known.update(memo.content(text).split())
         # Until the index is built (use_index), fix_word asks whether a stem is known
         # here; the token speller has no vocabulary yet.
         self._known: Collection[str] = known
@@ -152,19 +173,22 @@ class Reader:
 
     # --- the knowledge base's texts ------------------------------------------------
     def read_entry(
-        self, entry: FaqEntry, normalized: Callable[[str], str], scoring: Scoring
+        self, entry: FaqEntry, memo: TextMemo, scoring: Scoring
     ) -> tuple[EntryTexts, list[str]]:
         """An entry's texts as the index stores them, and its normalised question and
         phrasings (autocomplete offers those)."""
-        edited = [normalized(s) for s in (entry.question, *entry.phrasings)]
+        edited = [memo.normalized(s) for s in (entry.question, *entry.phrasings)]
         # Members' questions are read as a question is: their typos spelt onto the
         # editors' words, so a typo never becomes a word of its own.
         read = edited + [self.read(q)[0] for q in entry.examples]
-        keywords = [normalized(k) for k in entry.keywords]
-        texts = [" ".join(content_tokens(n)) for n in read + keywords]
+        keywords = [memo.normalized(k) for k in entry.keywords]
+        texts = [memo.content(n) for n in read + keywords]
         texts = [t for t in dict.fromkeys(texts) if t]
-        edited_texts = [" ".join(content_tokens(n)) for n in edited + keywords]
-        edited_texts = [t for t in dict.fromkeys(edited_texts) if t]
+        if entry.examples:
+            edited_texts = [memo.content(n) for n in edited + keywords]
+            edited_texts = [t for t in dict.fromkeys(edited_texts) if t]
+        else:
+            edited_texts = texts  # the same texts: one list
         codes = frozenset(entry.exams) | {
             c for n in (*read, *keywords) for c in exam_codes(n)
         }

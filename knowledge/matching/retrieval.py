@@ -18,6 +18,7 @@ from __future__ import annotations
 import heapq
 import math
 import sys
+from array import array
 from collections import Counter, defaultdict
 from itertools import chain, pairwise
 
@@ -40,6 +41,9 @@ SORT_SHARE = 0.5
 RAPIDFUZZ_MAX = 100
 # IDF = log((entries + 1) / (postings + IDF_SMOOTHING)).
 IDF_SMOOTHING = 0.5
+# A pair of words is keyed first × PAIR_KEY_BASE + second (the words' numbers): one
+# integer, unique while the vocabulary has fewer words than this.
+PAIR_KEY_BASE = 1 << 32
 
 
 def idf(entries: int, postings: int) -> float:
@@ -47,19 +51,24 @@ def idf(entries: int, postings: int) -> float:
     return math.log((entries + 1) / (postings + IDF_SMOOTHING))
 
 
+# Pair owners: one entry (most pairs) or several, ascending.
+Owners = int | tuple[int, ...]
+
+
 class Index:
-    """The word statistics of one knowledge base's texts."""
+    """The word statistics of one knowledge base's texts, stored compactly: words are
+    interned, postings and their weights are arrays, a pair of words is one integer
+    key, and a pair most often has one owner, stored as that entry's number."""
 
     def __init__(self, items: list[EntryTexts], scoring: Scoring) -> None:
         self._w = scoring
         self._items = items
-        self._postings: dict[str, list[int]] = defaultdict(list)
-        self._vocabs: list[frozenset[str]] = []
-        for index, item in enumerate(items):
-            vocab = frozenset(t for text in item.texts for t in text.split())
-            self._vocabs.append(vocab)
-            for token in vocab:
-                self._postings[token].append(index)
+        count = max(len(items), 1)
+        intern = sys.intern
+        # Per word, the entries whose texts hold it (ascending) and how strongly it
+        # stands for each (tf_floor and tf_k, weights.toml).
+        postings: dict[str, array[int]] = {}
+        weights: dict[str, array[float]] = {}
         # Per entry, for the fuzzy pass (the editors' texts only: member questions teach
         # the word statistics, and the costliest step need not read them all too):
         # texts with their words sorted (token_sort_ratio is fuzz.ratio of token-sorted
@@ -68,23 +77,73 @@ class Index:
         self._entry_sorted: list[tuple[str, ...]] = []
         self._entry_word_texts: list[dict[str, tuple[int, ...]]] = []
         self._text_sizes: list[tuple[int, ...]] = []
-        # How many of all an entry's texts hold each word, for naive Bayes; None when
-        # the entry has no member questions (then ``_entry_word_texts`` says it).
+        # How many of all an entry's texts hold each word, for naive Bayes and the word
+        # weights; None when the entry has no member questions (then
+        # ``_entry_word_texts`` says it), and how many texts it has.
         self._word_text_counts: list[dict[str, int] | None] = []
-        for item in items:
-            edited = item.edited_texts
-            self._entry_sorted.append(tuple(" ".join(sorted(t.split())) for t in edited))
-            self._text_sizes.append(tuple(max(len(set(t.split())), 1) for t in edited))
+        self._text_counts: list[int] = []
+        # Adjacent word pairs of the entries' texts → the entries using them, by a key
+        # made of the two words' numbers (``_word_ids``).
+        self._word_ids: dict[str, int] = {}
+        pairs: dict[int, int | list[int]] = {}
+        weight_of: dict[tuple[int, int], float] = {}
+        ids = self._word_ids
+        for index, item in enumerate(items):
+            texts, edited = item.texts, item.edited_texts
+            split = [[intern(w) for w in text.split()] for text in texts]
+            edited_split = split if edited is texts else [
+                [intern(w) for w in text.split()] for text in edited
+            ]
+            self._entry_sorted.append(tuple(" ".join(sorted(words)) for words in edited_split))
+            self._text_sizes.append(tuple(max(len(set(words)), 1) for words in edited_split))
             holders: dict[str, list[int]] = defaultdict(list)
-            for offset, text in enumerate(edited):
-                for word in dict.fromkeys(text.split()):
-                    holders[sys.intern(word)].append(offset)
+            for offset, words in enumerate(edited_split):
+                for word in dict.fromkeys(words):
+                    holders[word].append(offset)
             self._entry_word_texts.append({w: tuple(o) for w, o in holders.items()})
-            self._word_text_counts.append(
-                None
-                if len(item.texts) == len(edited)
-                else dict(Counter(w for t in item.texts for w in set(t.split())))
-            )
+            # How many texts hold each word: the holders say it when all texts are the
+            # editors'.
+            counts: dict[str, int]
+            if len(texts) == len(edited):
+                counts = {w: len(o) for w, o in holders.items()}
+                self._word_text_counts.append(None)
+            else:
+                counts = Counter(chain.from_iterable(map(set, split)))
+                self._word_text_counts.append(dict(counts))
+            size = max(len(texts), 1)
+            self._text_counts.append(size)
+            for word, n in counts.items():
+                weight = weight_of.get((n, size))
+                if weight is None:
+                    weight = weight_of[n, size] = self._weight(n, size)
+                found = postings.get(word)
+                if found is None:
+                    found = postings[word] = array("i")
+                    weights[word] = array("d")
+                    ids[word] = len(ids)
+                found.append(index)
+                weights[word].append(weight)
+            entry_pairs = {
+                ids[first] * PAIR_KEY_BASE + ids[second]
+                for words in split
+                for first, second in pairwise(words)
+                if first != second
+            }
+            for key in entry_pairs:
+                owners = pairs.get(key)
+                if owners is None:
+                    pairs[key] = index
+                elif isinstance(owners, int):
+                    pairs[key] = [owners, index]
+                else:
+                    owners.append(index)
+        self._postings = postings
+        self._weights = weights
+        self._pairs: dict[int, Owners] = {
+            key: owners if isinstance(owners, int) else tuple(owners)
+            for key, owners in pairs.items()
+        }
+        del pairs
         # Keyword phrases → entries holding them, looked up by the question's n-grams.
         self._keyword_entries: dict[str, set[int]] = defaultdict(set)
         self._keyword_max_words = 1
@@ -94,29 +153,14 @@ class Index:
                     self._keyword_entries[keyword].add(index)
                     self._keyword_max_words = max(self._keyword_max_words,
                                                   len(keyword.split()))
-        count = max(len(items), 1)
         self.idf: dict[str, float] = {
-            token: idf(count, len(postings)) for token, postings in self._postings.items()
+            token: idf(count, len(entries)) for token, entries in postings.items()
         }
         self.max_idf = math.log((count + 1) / IDF_SMOOTHING)
-        # Per entry: how strongly each of its words stands for it (tf_floor, weights.toml).
-        self._factors: list[dict[str, float]] = []
-        for item in items:
-            counts: dict[str, int] = defaultdict(int)
-            for text in item.texts:
-                for word in set(text.split()):
-                    counts[word] += 1
-            size = max(len(item.texts), 1)
-            factors = {}
-            for word, n in counts.items():
-                share = n / size
-                factors[word] = scoring.tf_floor + (1 - scoring.tf_floor) * min(
-                    1.0, (1 + scoring.tf_k) * share / (share + scoring.tf_k))
-            self._factors.append(factors)
         # Naive Bayes (see bayes_weight): a word's count in an entry is how many of its
         # texts hold it (``_word_text_counts``, or ``_entry_word_texts`` for an entry
         # without member questions); the denominator is kept per entry.
-        vocabulary = len(self._postings)
+        vocabulary = len(postings)
         self._bayes_denominators = [
             (
                 sum(counts.values())
@@ -126,31 +170,28 @@ class Index:
             + scoring.bayes_alpha * vocabulary
             for counts, holders in zip(self._word_text_counts, self._entry_word_texts, strict=True)
         ]
-        # Adjacent word pairs of the entries' texts → the entries using them.
-        pair_entries: dict[tuple[str, str], set[int]] = defaultdict(set)
-        for index, item in enumerate(items):
-            for text in item.texts:
-                for pair in pairwise(text.split()):
-                    if pair[0] != pair[1]:
-                        pair_entries[pair].add(index)
-        # Pair → (IDF over entries, the entries): small tuples, as most pairs belong to
-        # one or two entries and a 10,000-entry base has millions of them.
-        self._pairs: dict[tuple[str, str], tuple[float, tuple[int, ...]]] = {
-            pair: (idf(count, len(owners)), tuple(sorted(owners)))
-            for pair, owners in pair_entries.items()
-        }
         # The sorted vocabulary, for spelling a question's tokens onto.
-        self.vocab = sorted(self._postings)
+        self.vocab = sorted(postings)
+
+    def _weight(self, n: int, size: int) -> float:
+        """How strongly a word held by ``n`` of an entry's ``size`` texts stands for it:
+        tf_floor of its IDF, plus the rest in proportion to (1 + tf_k)·r / (r + tf_k) of
+        the share r."""
+        w = self._w
+        share = n / size
+        return w.tf_floor + (1 - w.tf_floor) * min(1.0, (1 + w.tf_k) * share / (share + w.tf_k))
 
     def use_scoring(self, scoring: Scoring) -> None:
         """The weights to query with (a restored index keeps those it was built with,
         which the cache key guarantees are equal)."""
         self._w = scoring
 
-    @property
-    def factors(self) -> list[dict[str, float]]:
-        """Per entry: how strongly each of its words stands for it."""
-        return self._factors
+    def factor(self, entry: int, word: str) -> float | None:
+        """How strongly ``word`` stands for entry ``entry`` (None: its texts lack it)."""
+        counts = self._word_text_counts[entry]
+        n = (counts.get(word, 0) if counts is not None
+             else len(self._entry_word_texts[entry].get(word, ())))
+        return self._weight(n, self._text_counts[entry]) if n else None
 
     def coverage(self, tokens: list[str]) -> dict[int, float]:
         """IDF-weighted share of the question's words each entry knows, for the
@@ -173,8 +214,8 @@ class Index:
             if len(postings) > common_df:
                 common.append(token)
                 continue
-            for index in postings:
-                scores[index] += weight * self._factors[index][token]
+            for index, factor in zip(postings, self._weights[token], strict=True):
+                scores[index] += weight * factor
         if not scores and common:
             # Only common words: every entry that knows the first of them competes.
             for index in self._postings[common[0]]:
@@ -182,9 +223,8 @@ class Index:
         shortlist = heapq.nlargest(self._w.shortlist, scores, key=scores.__getitem__)
         result = {}
         for index in shortlist:
-            vocab = self._vocabs[index]
-            factors = self._factors[index]
-            extra = sum(self.idf[t] * factors[t] for t in common if t in vocab)
+            factors = [(t, self.factor(index, t)) for t in common]
+            extra = sum(self.idf[t] * f for t, f in factors if f is not None)
             result[index] = (scores[index] + extra) / total
         return result
 
@@ -227,7 +267,17 @@ class Index:
     def pairs_of(self, tokens: list[str]) -> list[tuple[float, tuple[int, ...]]]:
         """The question's adjacent token pairs that the knowledge base's texts also put
         side by side: (IDF over entries, the entries using the pair), in order."""
-        return [self._pairs[p] for p in pairwise(tokens) if p in self._pairs]
+        ids, count = self._word_ids, max(len(self._items), 1)
+        found = []
+        for first, second in pairwise(tokens):
+            if first not in ids or second not in ids:
+                continue
+            owners = self._pairs.get(ids[first] * PAIR_KEY_BASE + ids[second])
+            if owners is None:
+                continue
+            entries = (owners,) if isinstance(owners, int) else owners
+            found.append((idf(count, len(entries)), entries))
+        return found
 
     def fuzzy(
         self, query: str, query_set: set[str], shortlist: list[int], multi: bool
