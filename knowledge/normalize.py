@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from knowledge.codes import fold_code_text, try_normalize_exam_code
 from knowledge.normalize_gates import MAX_CONTAINED_AFTER_FIRST_WORD, WordTriggers, contained
@@ -76,6 +76,7 @@ class _Rules:
                  keep: frozenset[str]) -> None:
         self.phrases = phrases
         self.word_map, self.compiled, self.triggers = _split_rules(phrases)
+        self.pieces = _Pieces(self)
         self.stopwords = stopwords
         self.keep = keep
         # Every word the normaliser treats as grammar rather than content; the matcher's
@@ -153,16 +154,14 @@ def _canonical_code(match: re.Match[str]) -> str:
     return f" {code} " if code else match.group(0)
 
 
-def _rewrite(text: str, rules: _Rules) -> str:
+def _rewrite(text: str, rules: _Rules, pending: int | None = None) -> str:
     """Apply the rewrite rules in order, skipping those that cannot match (the tests of
     :mod:`knowledge.normalize_gates`, worked out again whenever a rule changed the
-    text)."""
+    text). ``pending``: the rules that may match ``text``, when already known."""
     triggers = rules.triggers
     compiled = rules.compiled
-    pending = triggers.text(text)
-    others_gate = triggers.others_gate
-    if others_gate is not None and others_gate.search(text) is None:
-        pending &= ~triggers.others  # none of the rules without a first-word test
+    if pending is None:
+        pending = triggers.filter_others(text, triggers.text(text))
     while pending:
         lowest = pending & -pending
         pending ^= lowest
@@ -183,8 +182,33 @@ def _rewrite(text: str, rules: _Rules) -> str:
 def normalize(text: str) -> str:
     """Canonical text: lower case (codes upper case), no accents or punctuation,
     codes as ``AI-102``, shorthand expanded and synonyms collapsed."""
-    # Each step is skipped when the text cannot hold what it changes (ASCII text needs no
-    # folding, a code needs three digits, …): the result is the same, only sooner.
+    if text.isascii() and "`" not in text:
+        # The common case, read piece by piece (what lies between two spaces, each
+        # remembered): the same result as the general path below whenever no piece
+        # may start an exam code; the rewrite rules run only when a word may start one.
+        rules = _rules()
+        swapped: list[str] = []
+        tail: list[str] = []
+        pending = rules.triggers.others
+        for piece in map(rules.pieces.__getitem__, text.lower().split()):
+            if piece.code:
+                return _normalize_general(text)
+            swapped += piece.swapped
+            tail += piece.tail
+            pending |= piece.rules
+        joined = " ".join(swapped)
+        pending = rules.triggers.filter_others(joined, pending)
+        if pending:
+            return _finish(_rewrite(joined, rules, pending=pending))
+        return " ".join(tail)
+    return _normalize_general(text)
+
+
+def _normalize_general(text: str) -> str:
+    """:func:`normalize`, one step after the other over the whole text. Each step is
+    skipped when the text cannot hold what it changes (ASCII text needs no folding, a
+    code needs a Microsoft prefix and three digits, …): the result is the same, only
+    sooner."""
     if text.isascii():
         if "`" in text:
             text = text.translate(_QUOTES)
@@ -193,16 +217,36 @@ def normalize(text: str) -> str:
     text = text.lower()
     if _MICROSOFT_CODE_RE.search(text):  # otherwise every _CODE_RE match stays as it is
         text = _CODE_RE.sub(_canonical_code, text)
+    swapped = _swap_words(_punctuation(text), _rules())
+    return _finish(_rewrite(" ".join(swapped), _rules()))
+
+
+def _punctuation(text: str) -> str:
     # Keep apostrophes for the contraction rules, then drop them.
     text = _PUNCT_RE.sub(" ", text)
     if "-" in text:
         text = _INNER_DASH_RE.sub(" ", text)
-    rules = _rules()
+    return text
+
+
+def _swap_words(text: str, rules: _Rules) -> list[str]:
+    """The text's words after the one-word swaps (a swap may give two words, or none:
+    joined by spaces, they are the text the rewrite rules read)."""
     word_map = rules.word_map
-    text = " ".join([word_map.get(word, word) for word in text.split()])
-    text = _rewrite(text, rules)
+    words = text.split()
+    if word_map.keys().isdisjoint(words):
+        return words
+    return [word_map.get(word, word) for word in words]
+
+
+def _finish(text: str) -> str:
+    """The text after the rewrite rules, as the matcher compares it."""
     if _PLAIN_RE.fullmatch(text):  # plain words and numbers: nothing left to do
         return text
+    return " ".join(_final_tokens(text))
+
+
+def _final_tokens(text: str) -> list[str]:
     text = text.replace("'", " ").replace("/", " ")
     # Dashes inside words ("e-mail", "re-take" already handled) become spaces, but the
     # dash of a canonical code stays.
@@ -218,7 +262,45 @@ def normalize(text: str) -> str:
                 for t in _DASHES_RE.split(raw.lower())
                 if t and t.strip("-")
             )
-    return " ".join(tokens)
+    return tokens
+
+
+class _Piece(NamedTuple):
+    """What lies between two spaces of a lower-cased ASCII question, read."""
+
+    code: bool  # a word of it may start a Microsoft exam code (then the general path)
+    swapped: list[str]  # its words after punctuation and the one-word swaps
+    rules: int  # the rewrite rules its words may start (WordTriggers)
+    tail: list[str]  # its final tokens, when no rewrite rule changes the text
+
+
+class _Pieces(dict[str, _Piece]):
+    """Pieces read once each (emptied when it holds PIECE_CACHE_SIZE)."""
+
+    def __init__(self, rules: _Rules) -> None:
+        super().__init__()
+        self._rules = rules
+
+    def __missing__(self, piece: str) -> _Piece:
+        code = any(
+            run[:2] in MICROSOFT_CODE_PREFIXES
+            and (len(run) == 2 or run[2] == "_" or run[2].isdigit())
+            for run in _RUNS_RE.findall(piece)
+        )
+        swapped = _swap_words(_punctuation(piece), self._rules)
+        words = " ".join(swapped).split()
+        found = _Piece(
+            code, swapped, self._rules.triggers.chunks(words),
+            [t for word in words for t in _final_tokens(word)],
+        )
+        if len(self) >= PIECE_CACHE_SIZE:
+            self.clear()
+        self[piece] = found
+        return found
+
+
+PIECE_CACHE_SIZE = 100_000
+_RUNS_RE = re.compile(r"\w+")
 
 
 def exam_codes(normalized: str) -> list[str]:
@@ -246,7 +328,6 @@ def stem(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=8192)
 def _content(token: str) -> str | None:
     if CODE_TOKEN_RE.match(token):
         return CODE_PLACEHOLDER
@@ -258,12 +339,21 @@ def _content(token: str) -> str | None:
     return stem(token)
 
 
+class _ContentCache(dict[str, str | None]):
+    """Token → :func:`_content`, remembered (emptied when it holds CONTENT_CACHE_SIZE)."""
+
+    def __missing__(self, token: str) -> str | None:
+        if len(self) >= CONTENT_CACHE_SIZE:
+            self.clear()
+        found = self[token] = _content(token)
+        return found
+
+
+CONTENT_CACHE_SIZE = 100_000
+_CONTENT = _ContentCache()
+
+
 def content_tokens(normalized: str) -> list[str]:
     """Meaningful tokens of a normalised text: stop words dropped, words stemmed,
     exam codes replaced by :data:`CODE_PLACEHOLDER`."""
-    out = []
-    for token in normalized.split():
-        content = _content(token)
-        if content is not None:
-            out.append(content)
-    return out
+    return [c for c in map(_CONTENT.__getitem__, normalized.split()) if c is not None]

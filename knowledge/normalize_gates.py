@@ -31,6 +31,8 @@ from typing import Any
 MAX_SPELLINGS = 64
 MAX_REPEATS = 3
 MIN_CONTAINED_CHARS = 1
+# Words this long may stand for the spellings that contain them.
+MIN_COVER_CHARS = 2
 # A "contained text" test with more spellings than this costs about as much as trying
 # the rule, so a rule with a first-word test does without it.
 MAX_CONTAINED_AFTER_FIRST_WORD = 8
@@ -217,8 +219,26 @@ def contained(pattern: str) -> tuple[str, ...] | None:
             best = found[0]
     if best is None or min(map(len, best)) < MIN_CONTAINED_CHARS:
         return None
-    # A text holding a spelling holds every spelling it contains: keep only those.
-    return tuple(sorted(s for s in best if not any(o != s and o in s for o in best)))
+    return _cover(best)
+
+
+def _cover(spellings: frozenset[str]) -> tuple[str, ...]:
+    """Few texts such that each spelling contains one of them (a text holding a
+    spelling holds them too): each spelling's words, or the spelling itself, picked
+    greedily by how many spellings they cover."""
+    candidates = set(spellings)
+    for spelling in spellings:
+        candidates.update(w for w in _WORDS_RE.findall(spelling) if len(w) >= MIN_COVER_CHARS)
+    uncovered = set(spellings)
+    chosen: list[str] = []
+    while uncovered:
+        best = max(
+            sorted(candidates),
+            key=lambda c: (sum(1 for s in uncovered if c in s), len(c)),
+        )
+        chosen.append(best)
+        uncovered = {s for s in uncovered if best not in s}
+    return tuple(sorted(chosen))
 
 
 class _WordMasks(dict[str, int]):
@@ -250,6 +270,22 @@ class _WordMasks(dict[str, int]):
         return mask
 
 
+class _ChunkMasks(dict[str, int]):
+    """What lies between two spaces (``can't``, ``ai-102``, ``exam``) → the rules its
+    words may start, kept like the words'."""
+
+    def __init__(self, words: _WordMasks) -> None:
+        super().__init__()
+        self._words = words
+
+    def __missing__(self, chunk: str) -> int:
+        mask = reduce(or_, map(self._words.__getitem__, _WORDS_RE.findall(chunk)), 0)
+        if len(self) >= WORD_CACHE_SIZE:
+            self.clear()
+        self[chunk] = mask
+        return mask
+
+
 class WordTriggers:
     """Which of a list of rules each word of a text may start a match of, as a bit mask
     (bit ``i`` for rule ``i``), remembered per word; rules without a first-word test
@@ -265,14 +301,12 @@ class WordTriggers:
             else:
                 tests.append((1 << number, *found))
         self._masks = _WordMasks(tests)
+        self._chunks = _ChunkMasks(self._masks)
         # Texts one of which a text must hold for any of the other rules to match (None:
         # some of them have no such test).
         needs = [contained(p) for n, p in enumerate(patterns) if self.others >> n & 1]
-        texts = {t for found in needs if found is not None for t in found}
-        self.others_gate = (
-            re.compile("|".join(re.escape(t) for t in sorted(texts)))
-            if needs and None not in needs else None
-        )
+        texts = frozenset(t for found in needs if found is not None for t in found)
+        self.others_gate = _cover(texts) if needs and None not in needs else None
 
     def word(self, word: str) -> int:
         """The rules a match of which may start at the beginning of ``word``."""
@@ -281,4 +315,16 @@ class WordTriggers:
     def text(self, text: str) -> int:
         """The rules that may match ``text``: those some word of it may start, and the
         rest."""
-        return reduce(or_, map(self._masks.__getitem__, _WORDS_RE.findall(text)), self.others)
+        return self.chunks(text.split())
+
+    def filter_others(self, text: str, mask: int) -> int:
+        """``mask`` without the rules that have no first-word test when ``text`` holds
+        none of the texts one of which they need."""
+        gate = self.others_gate
+        if gate is not None and mask & self.others and not any(p in text for p in gate):
+            return mask & ~self.others
+        return mask
+
+    def chunks(self, chunks: list[str]) -> int:
+        """:meth:`text` of the text split at white space (a word never spans two)."""
+        return reduce(or_, map(self._chunks.__getitem__, chunks), self.others)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from itertools import chain
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -126,13 +127,13 @@ class Reader:
         """The words typos are corrected onto: the editors' (questions, phrasings and
         keywords), never the members' own spellings. ``memo``: the build's normalised
         texts."""
-        word_counts: Counter[str] = Counter()
-        known: set[str] = set()
-        for entry in entries:
-            for source in (entry.question, *entry.phrasings, *entry.keywords):
-                text = memo.normalized(source)
-                word_counts.update(filter(str.isalpha, text.split()))
-                known.update(memo.content(text).split())
+        texts = [
+            memo.normalized(source)
+            for entry in entries
+            for source in (entry.question, *entry.phrasings, *entry.keywords)
+        ]
+        word_counts = Counter(filter(str.isalpha, chain.from_iterable(map(str.split, texts))))
+        known = set(chain.from_iterable(map(str.split, map(memo.content, texts))))
         # Until the index is built (use_index), fix_word asks whether a stem is known
         # here; the token speller has no vocabulary yet.
         self._known: Collection[str] = known

@@ -41,9 +41,7 @@ SORT_SHARE = 0.5
 RAPIDFUZZ_MAX = 100
 # IDF = log((entries + 1) / (postings + IDF_SMOOTHING)).
 IDF_SMOOTHING = 0.5
-# A pair of words is keyed first × PAIR_KEY_BASE + second (the words' numbers): one
-# integer, unique while the vocabulary has fewer words than this.
-PAIR_KEY_BASE = 1 << 32
+
 
 
 def idf(entries: int, postings: int) -> float:
@@ -51,14 +49,21 @@ def idf(entries: int, postings: int) -> float:
     return math.log((entries + 1) / (postings + IDF_SMOOTHING))
 
 
-# Pair owners: one entry (most pairs) or several, ascending.
+# The entries using a pair: one (most pairs), stored as its number, or several, ascending.
 Owners = int | tuple[int, ...]
+
+
+def pair_key(first: int, second: int) -> int:
+    """One integer for an ordered pair of word numbers (Cantor's pairing: unique, and
+    small while the numbers are)."""
+    total = first + second
+    return total * (total + 1) // 2 + second
 
 
 class Index:
     """The word statistics of one knowledge base's texts, stored compactly: words are
-    interned, postings and their weights are arrays, a pair of words is one integer
-    key, and a pair most often has one owner, stored as that entry's number."""
+    interned, postings and their weights are arrays, and a pair of words is one
+    integer."""
 
     def __init__(self, items: list[EntryTexts], scoring: Scoring) -> None:
         self._w = scoring
@@ -83,22 +88,23 @@ class Index:
         self._word_text_counts: list[dict[str, int] | None] = []
         self._text_counts: list[int] = []
         # Adjacent word pairs of the entries' texts → the entries using them, by a key
-        # made of the two words' numbers (``_word_ids``).
+        # made of the two words' numbers (``_word_ids``, pair_key).
         self._word_ids: dict[str, int] = {}
         pairs: dict[int, int | list[int]] = {}
-        weight_of: dict[tuple[int, int], float] = {}
+        # Word weights by number of texts holding the word, per number of texts.
+        weight_rows: dict[int, list[float]] = {}
         ids = self._word_ids
         for index, item in enumerate(items):
             texts, edited = item.texts, item.edited_texts
-            split = [[intern(w) for w in text.split()] for text in texts]
+            split = [list(map(intern, text.split())) for text in texts]
             edited_split = split if edited is texts else [
-                [intern(w) for w in text.split()] for text in edited
+                list(map(intern, text.split())) for text in edited
             ]
             self._entry_sorted.append(tuple(" ".join(sorted(words)) for words in edited_split))
             self._text_sizes.append(tuple(max(len(set(words)), 1) for words in edited_split))
             holders: dict[str, list[int]] = defaultdict(list)
             for offset, words in enumerate(edited_split):
-                for word in dict.fromkeys(words):
+                for word in set(words):
                     holders[word].append(offset)
             self._entry_word_texts.append({w: tuple(o) for w, o in holders.items()})
             # How many texts hold each word: the holders say it when all texts are the
@@ -112,31 +118,33 @@ class Index:
                 self._word_text_counts.append(dict(counts))
             size = max(len(texts), 1)
             self._text_counts.append(size)
+            row = weight_rows.get(size)
+            if row is None:
+                row = weight_rows[size] = [self._weight(n, size) for n in range(size + 1)]
             for word, n in counts.items():
-                weight = weight_of.get((n, size))
-                if weight is None:
-                    weight = weight_of[n, size] = self._weight(n, size)
                 found = postings.get(word)
                 if found is None:
                     found = postings[word] = array("i")
                     weights[word] = array("d")
                     ids[word] = len(ids)
                 found.append(index)
-                weights[word].append(weight)
-            entry_pairs = {
-                ids[first] * PAIR_KEY_BASE + ids[second]
-                for words in split
-                for first, second in pairwise(words)
-                if first != second
-            }
+                weights[word].append(row[n])
+            entry_pairs: set[int] = set()
+            for words in split:
+                numbers = list(map(ids.__getitem__, words))
+                entry_pairs.update(  # pair_key(first, second), inlined
+                    (total := first + second) * (total + 1) // 2 + second
+                    for first, second in pairwise(numbers)
+                    if first != second
+                )
             for key in entry_pairs:
-                owners = pairs.get(key)
-                if owners is None:
-                    pairs[key] = index
-                elif isinstance(owners, int):
-                    pairs[key] = [owners, index]
-                else:
-                    owners.append(index)
+                # Each entry's pairs are distinct: a key already there is another's.
+                owners = pairs.setdefault(key, index)
+                if owners is not index:
+                    if isinstance(owners, int):
+                        pairs[key] = [owners, index]
+                    else:
+                        owners.append(index)
         self._postings = postings
         self._weights = weights
         self._pairs: dict[int, Owners] = {
@@ -270,9 +278,9 @@ class Index:
         ids, count = self._word_ids, max(len(self._items), 1)
         found = []
         for first, second in pairwise(tokens):
-            if first not in ids or second not in ids:
+            if first not in ids or second not in ids or first == second:
                 continue
-            owners = self._pairs.get(ids[first] * PAIR_KEY_BASE + ids[second])
+            owners = self._pairs.get(pair_key(ids[first], ids[second]))
             if owners is None:
                 continue
             entries = (owners,) if isinstance(owners, int) else owners
