@@ -18,6 +18,7 @@ A pattern neither test can be worked out for is always tried.
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections import defaultdict
@@ -51,6 +52,7 @@ _UNSUPPORTED_FLAGS = re.IGNORECASE | re.LOCALE | re.ASCII
 _Expansion = tuple[frozenset[str], bool] | None
 
 
+@functools.lru_cache(maxsize=1024)
 def _parse(pattern: str) -> Any:
     """The parsed pattern (sre's private parser), or None when it cannot be read."""
     try:
@@ -93,9 +95,15 @@ class _Spellings:
     def sequence(self, items: Any) -> _Expansion:
         """The spellings a match of the parsed sequence ``items`` starts with."""
         found: frozenset[str] = frozenset({""})
-        for item in items:
+        for item in _literal_runs(items):
             if found and all(self.closed(a) for a in found):
                 return found, True  # nothing left to extend
+            if isinstance(item, str):  # a run of literal characters
+                joined = self.join(found, frozenset({item}))
+                if joined is None:
+                    return found, False
+                found = joined
+                continue
             if self.heads and str(item[0]) == "AT" and str(item[1]) == "AT_BOUNDARY":
                 # After word characters, \b ends the word: the first word is complete.
                 found = frozenset(a + WORD_END if a and not self.closed(a) else a
@@ -169,6 +177,22 @@ class _Spellings:
         return found, True
 
 
+def _literal_runs(items: Any) -> list[Any]:
+    """The parsed items with each run of literal characters as one string."""
+    runs: list[Any] = []
+    for item in items:
+        if isinstance(item, str):
+            runs.append(item)  # already a run
+        elif str(item[0]) == "LITERAL":
+            if runs and isinstance(runs[-1], str):
+                runs[-1] += chr(item[1])
+            else:
+                runs.append(chr(item[1]))
+        else:
+            runs.append(item)
+    return runs
+
+
 _FULL = _Spellings(heads=False)
 _HEADS = _Spellings(heads=True)
 
@@ -209,7 +233,9 @@ def contained(pattern: str) -> tuple[str, ...] | None:
     parsed = _parse(pattern)
     if parsed is None:
         return None
-    items = list(parsed)
+    # Parts start at an item, a run of literal characters counting as one (a part
+    # starting inside a run is a shorter copy of the one starting at the run).
+    items = _literal_runs(parsed)
     best: frozenset[str] | None = None
     for start in range(len(items)):
         found = _FULL.sequence(items[start:])
@@ -229,15 +255,13 @@ def _cover(spellings: frozenset[str]) -> tuple[str, ...]:
     candidates = set(spellings)
     for spelling in spellings:
         candidates.update(w for w in _WORDS_RE.findall(spelling) if len(w) >= MIN_COVER_CHARS)
+    covers = {c: frozenset(s for s in spellings if c in s) for c in sorted(candidates)}
     uncovered = set(spellings)
     chosen: list[str] = []
     while uncovered:
-        best = max(
-            sorted(candidates),
-            key=lambda c: (sum(1 for s in uncovered if c in s), len(c)),
-        )
+        best = max(covers, key=lambda c: (len(covers[c] & uncovered), len(c)))
         chosen.append(best)
-        uncovered = {s for s in uncovered if best not in s}
+        uncovered -= covers[best]
     return tuple(sorted(chosen))
 
 
