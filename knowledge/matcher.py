@@ -13,9 +13,11 @@ The matcher is pure and synchronous (no discord, no clock). For each question it
    the best few with rapidfuzz over every pre-normalised phrasing, title and keyword,
    and by the exam codes asked about (an entry most of whose phrasings name AI-102 is
    about AI-102, not AZ-500);
-4. turns the best score and its margin over the runner-up into a calibrated
-   confidence (a logistic fit on the tune split of ``eval/questions.tsv``) and abstains
-   below :data:`ABSTAIN_BELOW`.
+4. turns the best score, its margin over the runner-up, the question's information and
+   how much of the question the best entry explains (the share of its words found in
+   the entry's texts or its answer: an on-topic question no entry answers leaves its
+   telling words unexplained) into a calibrated confidence (a logistic fit, see
+   ``python -m eval.run --fit``) and abstains below ``abstain_below``.
 """
 
 from __future__ import annotations
@@ -47,8 +49,12 @@ from knowledge.normalize import (
     synonym_sources,
 )
 from knowledge.offtopic import OffTopicStage
+from knowledge.templating import PLACEHOLDER_RE
 
 MAX_RUNNERS_UP = 3
+# The reason of an abstention on a question in one of the known gaps (matcher/gaps.toml):
+# on topic, but no entry answers it.
+NOT_COVERED = "not covered"
 AUTOCOMPLETE_MAX_TEXTS = 5000
 # Questions whose scores are kept (oldest dropped first), and entries of the spelling
 # caches.
@@ -164,17 +170,24 @@ def _sigmoid(x: float) -> float:
 
 
 def calibrate(
-    top: float, margin: float, information: float, calibration: Calibration | None = None
+    top: float,
+    margin: float,
+    information: float,
+    explained: float,
+    calibration: Calibration | None = None,
 ) -> float:
     """P(the best entry is right) from the match features; always in [0, 1]."""
     c = calibration or default_matcher_data().weights.calibration
-    return _sigmoid(c.bias + c.top * top + c.margin * margin + c.information * information)
+    return _sigmoid(c.bias + c.top * top + c.margin * margin + c.information * information
+                    + c.explained * explained)
 
 
 @dataclass(frozen=True)
 class _Signals:
     known_share: float  # IDF-weighted share of the question's words the KB knows
     information: float  # IDF mass of the known words, in units of the rarest word
+    # The question's content tokens, spelt onto the vocabulary.
+    tokens: tuple[str, ...] = ()
 
 
 @dataclass
@@ -189,12 +202,12 @@ class _Indexed:
 # Matcher attributes computed from the knowledge base's texts by Matcher._build, stored
 # by the on-disk cache (``_items`` too, by entry id); the question caches start empty.
 _DERIVED = (
-    "_about_codes", "_autocomplete_owner", "_autocomplete_primary", "_autocomplete_texts",
-    "_bayes_denominators", "_code_idf", "_entry_sorted", "_entry_word_texts", "_factors",
-    "_grammar_targets", "_idf", "_ids", "_keyword_entries", "_keyword_max_words", "_max_idf",
-    "_owned_codes", "_pairs", "_popular", "_postings", "_respell_cache", "_specific_codes",
-    "_stem_words", "_text_sizes", "_vocab", "_vocabs", "_word_set", "_word_text_counts",
-    "_words",
+    "_about_codes", "_answer_vocabs", "_autocomplete_owner", "_autocomplete_primary",
+    "_autocomplete_texts", "_bayes_denominators", "_code_idf", "_entry_sorted",
+    "_entry_word_texts", "_factors", "_grammar_targets", "_idf", "_ids", "_index_of",
+    "_keyword_entries", "_keyword_max_words", "_max_idf", "_owned_codes", "_pairs",
+    "_popular", "_postings", "_respell_cache", "_specific_codes", "_stem_words",
+    "_text_sizes", "_vocab", "_vocabs", "_word_set", "_word_text_counts", "_words",
 )
 _ITEM_FIELDS = 5
 
@@ -210,7 +223,7 @@ class Matcher:
         self._data = data
         self._w = data.weights.scoring
         self._calibration = data.weights.calibration
-        self._offtopic = OffTopicStage(data.offtopic)
+        self._offtopic = OffTopicStage(data.offtopic, data.gaps)
         # First-person timing of the personal entries (FaqEntry.first_person/personal_timing).
         self._personal = [
             (re.compile(e.first_person), re.compile(e.personal_timing))
@@ -246,6 +259,9 @@ class Matcher:
         self._autocomplete_owner: list[int] = []
         self._autocomplete_primary: list[bool] = []
         self._vocabs: list[frozenset[str]] = []
+        # The words of each entry's answer (placeholders left out): a question may use
+        # the answer's own words, and the "explained" feature counts them.
+        self._answer_vocabs: list[frozenset[str]] = []
         self._build_speller(kb, memo)
         def normalized_once(source: str) -> str:
             found = memo.get(source)
@@ -272,6 +288,8 @@ class Matcher:
             self._about_codes.append(about_codes)
             vocab = frozenset(t for text in texts for t in text.split())
             self._vocabs.append(vocab)
+            answer_words = content_tokens(normalize(PLACEHOLDER_RE.sub(" ", entry.answer)))
+            self._answer_vocabs.append(frozenset(answer_words) - vocab)
             for token in vocab:
                 self._postings[token].append(index)
             # Autocomplete offers the editors' wording, not members' typos.
@@ -383,6 +401,7 @@ class Matcher:
         self._spell_cache: dict[str, str] = {}
         self._score_cache: dict[str, tuple[tuple[Candidate, ...], _Signals]] = {}
         self._ids = [item.entry.id for item in self._items]
+        self._index_of = {entry_id: index for index, entry_id in enumerate(self._ids)}
         ranked = sorted((e.popular, e.id) for e in kb.entries.values() if e.popular is not None)
         popular = [entry_id for _, entry_id in ranked]
         self._popular = popular + [i for i in self._ids if i not in popular]
@@ -711,7 +730,7 @@ class Matcher:
         # A number the knowledge base has never seen ("got 680", "on the 10th", "at 9am",
         # "5x") is the member's own figure or date, not a sign of another topic: it does
         # not count as unknown.
-        total = sum(self._idf.get(t, 0.0 if t[0].isdigit() else self._max_idf) for t in tokens)
+        total = sum(self._weight(t) for t in tokens)
         known = sum(self._idf[t] for t in tokens if t in self._idf)
         codes = set(exam_codes(normalized))
         if codes and CODE_PLACEHOLDER in self._idf:
@@ -722,6 +741,7 @@ class Matcher:
         signals = _Signals(
             known_share=doubt * known / total if total > 0 else 0.0,
             information=min(known / self._max_idf, self._w.max_information),
+            tokens=tuple(tokens),
         )
         coverage = self._coverage(tokens)
         if not coverage:
@@ -773,18 +793,42 @@ class Matcher:
         return tuple(scored), signals
 
     # --- public API ------------------------------------------------------------
-    def features(self, question: str) -> tuple[list[Candidate], tuple[float, float, float]]:
-        """Raw candidates and the (top, margin, information) features of a question that
-        is not explicitly out of scope; used by :meth:`match` and the calibration fit."""
+    def features(
+        self, question: str
+    ) -> tuple[list[Candidate], tuple[float, float, float, float]]:
+        """Raw candidates and the (top, margin, information, explained) features of a
+        question that is not explicitly out of scope; used by :meth:`match` and the
+        calibration fit."""
         scored, signals = self._score(question)
         if not scored:
-            return [], (0.0, 0.0, 0.0)
+            return [], (0.0, 0.0, 0.0, 0.0)
         top = scored[0].score
         runner = scored[1].score if len(scored) > 1 else 0.0
         # Questions made mostly of words the knowledge base has never seen are about
         # something else, however well the remaining words match.
         factor = min(1.0, signals.known_share / self._w.known_full)
-        return scored, (top * factor, (top - runner) * factor, signals.information)
+        explained = self._explained(scored[0].entry_id, signals)
+        return scored, (top * factor, (top - runner) * factor, signals.information, explained)
+
+    def _explained(self, entry_id: str, signals: _Signals) -> float:
+        """IDF share of the question's words that the entry's texts or its answer use.
+
+        An on-topic question no entry answers ("does the test centre have parking?")
+        lands on a neighbour by its shared words while its telling word appears nowhere
+        in that entry; the calibration lowers the confidence accordingly."""
+        # Numbers are the member's own score or date, never a topic of their own.
+        words = [t for t in signals.tokens if not t[0].isdigit()]
+        mass = sum(self._weight(t) for t in words)
+        if mass <= 0:
+            return 1.0
+        index = self._index_of[entry_id]
+        vocab, answer = self._vocabs[index], self._answer_vocabs[index]
+        return sum(self._weight(t) for t in words if t in vocab or t in answer) / mass
+
+    def _weight(self, token: str) -> float:
+        """A question word's IDF; a word no entry's texts use counts as the rarest, a
+        number as nothing (the member's own figure or date)."""
+        return self._idf.get(token, 0.0 if token[0].isdigit() else self._max_idf)
 
     def match(self, question: str) -> MatchResult:
         reason = self._offtopic.reason(question)
@@ -795,7 +839,12 @@ class Matcher:
         if not scored:
             return MatchResult(None, 0.0, (), None, out_of_scope=True, reason="no known words",
                                scoring=self._w)
-        confidence = calibrate(*features, self._calibration)
+        confidence = calibrate(*features, calibration=self._calibration)
+        gap = self._offtopic.gap_of(question)
+        if gap is not None:
+            # A known gap: the neighbours are offered as "maybe one of these", never
+            # answered as if they answered.
+            confidence = min(confidence, self._w.abstain_below / UNSURE_DIVISOR)
         if features[2] < self._w.min_information:
             # "exam" alone: every entry is about the exam; ask, don't guess.
             confidence = min(confidence, self._w.abstain_below / UNSURE_DIVISOR)
@@ -810,8 +859,8 @@ class Matcher:
         if confidence < self._w.abstain_below:
             nothing = features[0] < self._w.suggest_min_score
             return MatchResult(
-                None, confidence, runners_up, top, out_of_scope=nothing, reason="unsure",
-                scoring=self._w,
+                None, confidence, runners_up, top, out_of_scope=nothing and gap is None,
+                reason=NOT_COVERED if gap is not None else "unsure", scoring=self._w,
             )
         return MatchResult(top.entry_id, confidence, runners_up, top, scoring=self._w)
 

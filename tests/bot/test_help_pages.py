@@ -50,6 +50,18 @@ async def test_an_unanswered_on_topic_question_points_to_the_page_and_is_recorde
     assert PEARSON in (embed.description or "")
 
 
+async def test_a_question_in_a_known_gap_points_to_the_page_and_is_recorded(bot):
+    question = "is there parking at the pearson vue test centre in leeds"
+    reply = await respond(
+        question, user_id=1, db=bot.db, knowledge=bot.knowledge, now=NOW, guild_id=78
+    )
+    assert reply.kind in {ReplyKind.NO_MATCH, ReplyKind.SUGGESTIONS}
+    assert reply.entry_id is None
+    assert reply.pointer is not None and reply.pointer.url == PEARSON
+    recorded = [text for text, _ in await bot.db.unanswered.top(10, guild_id=78)]
+    assert question in recorded
+
+
 async def test_off_topic_and_small_talk_get_no_pointer(bot):
     for text in ("how do i refund a game on steam", "thanks bro 🙏"):
         reply = await respond(text, user_id=1, db=bot.db, knowledge=bot.knowledge, now=NOW)
