@@ -830,6 +830,10 @@ class Matcher:
         number as nothing (the member's own figure or date)."""
         return self._idf.get(token, 0.0 if token[0].isdigit() else self._max_idf)
 
+    def known_gap(self, question: str) -> str | None:
+        """The known gap (``gaps.toml``) an on-topic question falls in, or None."""
+        return self._offtopic.gap_of(question)
+
     def match(self, question: str) -> MatchResult:
         reason = self._offtopic.reason(question)
         if reason is not None:
@@ -840,7 +844,7 @@ class Matcher:
             return MatchResult(None, 0.0, (), None, out_of_scope=True, reason="no known words",
                                scoring=self._w)
         confidence = calibrate(*features, calibration=self._calibration)
-        gap = self._offtopic.gap_of(question)
+        gap = self.known_gap(question)
         if gap is not None:
             # A known gap: the neighbours are offered as "maybe one of these", never
             # answered as if they answered.
