@@ -26,6 +26,9 @@ CREDENTIALS = "https://learn.microsoft.com/credentials/support/help"
         ("how do I merge two transcripts", CREDENTIALS),
         ("what topics does AZ-104 cover",
          "https://learn.microsoft.com/en-us/credentials/certifications/resources/study-guides/az-104"),
+        ("can i pay for az-900 with paypal", PEARSON),
+        ("is a calculator allowed during the exam", PEARSON),
+        ("how do i become a microsoft certified trainer", CREDENTIALS),
         ("what topics are covered", None),  # a study guide needs an exam to point to
         ("is there a discord server for prep", None),
     ],
