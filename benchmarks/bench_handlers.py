@@ -88,11 +88,11 @@ def _stamp(value: dt.datetime) -> str:
     return value.isoformat(timespec="microseconds")
 
 
-def _rows() -> list[tuple[int, str, str, str, int, int, str]]:
+def _rows(members: int = MEMBERS) -> list[tuple[int, str, str, str, int, int, str]]:
     rng = random.Random(7)
     created = _stamp(T0)
     rows = []
-    for member in range(MEMBERS):
+    for member in range(members):
         for n in range(ATTEMPTS_PER_MEMBER):
             passed = rng.random() < 0.3
             rows.append(
@@ -134,30 +134,74 @@ async def _time(calls: list[Any]) -> list[float]:
     return timings
 
 
-async def _run(path: Path) -> None:
-    from bot.client import ExamBot
+def make_settings(path: Path) -> Any:
+    """The bot's settings for a benchmark (``path``: where SQLite or the sync marker lives)."""
     from bot.config import Settings
-    from bot.knowledge_state import KnowledgeState
-    from bot.storage import Database
 
-    db = await Database.open(path, clock=lambda: NOW)
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+    return Settings(
+        _env_file=None,
         discord_token=None,
         database_path=path,
         free_text_cooldown_seconds=0,
     )
-    bot = ExamBot(settings=settings, db=db, knowledge=KnowledgeState.load(), clock=lambda: NOW)
+
+
+async def start_bot(db: Any, path: Path) -> Any:
+    """The real bot on ``db``, every cog loaded, never connected, no background DMs."""
+    from bot.client import ExamBot
+    from bot.knowledge_state import KnowledgeState
+
+    bot = ExamBot(
+        settings=make_settings(path), db=db, knowledge=KnowledgeState.load(), clock=lambda: NOW
+    )
+    for name in bot.extension_names:
+        await bot.load_extension(name)
+    reminders: Any = bot.get_cog("Reminders")
+    await reminders.scheduler.stop()  # no background DMs during the figures
+    return bot
+
+
+async def stop_bot(bot: Any) -> None:
+    for name in list(bot.extensions):
+        await bot.unload_extension(name)
+
+
+def log_call(bot: Any, n: int, member: int) -> Any:
+    """One ``/attempt log`` by ``member``; distinct ``n`` below 7,200 never collide."""
+    attempts: Any = bot.get_cog("Attempts")
+    interaction = _Interaction(bot, member)
+    day = (NOW - dt.timedelta(days=1 + n % 300)).date().isoformat()
+    minute = f"{(n // 300) % 24:02d}:{n % 60:02d}"
+    return lambda: attempts.log_command.callback(
+        attempts,
+        interaction,
+        exam="AI-103",
+        date=day,
+        result="fail",
+        time=minute,
+        score=None,
+    )
+
+
+def eligibility_call(bot: Any, member: int) -> Any:
+    """One ``/eligibility`` (every exam of the member's log) by ``member``."""
+    eligibility: Any = bot.get_cog("Eligibility")
+    interaction = _Interaction(bot, member)
+    return lambda: eligibility.eligibility.callback(eligibility, interaction, exam=None)
+
+
+async def _run(path: Path) -> None:
+    from bot.storage import Database
+
+    db = await Database.open(path, clock=lambda: NOW)
+    bot: Any = None
     try:
         rows = _rows()
         started = time.perf_counter()
         async with db.transaction() as conn:
             await conn.executemany(POPULATE, rows)
         print(f"populate {len(rows):,} attempts    {time.perf_counter() - started:6.2f} s")
-        for name in bot.extension_names:
-            await bot.load_extension(name)
-        reminders: Any = bot.get_cog("Reminders")
-        await reminders.scheduler.stop()  # no background DMs during the figures
+        bot = await start_bot(db, path)
         rng = random.Random(11)
 
         ask_cog: Any = bot.get_cog("AskCog")
@@ -170,31 +214,11 @@ async def _run(path: Path) -> None:
         await _time([ask_call(n) for n in range(50)])  # warm caches
         _report("/ask", await _time([ask_call(n) for n in range(SAMPLES)]), 5)
 
-        attempts: Any = bot.get_cog("Attempts")
+        logs = [log_call(bot, n, rng.randrange(MEMBERS)) for n in range(SAMPLES)]
+        _report("/attempt log", await _time(logs), 20)
 
-        def log_call(n: int, member: int | None = None) -> Any:
-            interaction = _Interaction(bot, rng.randrange(MEMBERS) if member is None else member)
-            day = (NOW - dt.timedelta(days=1 + n % 300)).date().isoformat()
-            minute = f"{(n // 300) % 24:02d}:{n % 60:02d}"
-            return lambda: attempts.log_command.callback(
-                attempts,
-                interaction,
-                exam="AI-103",
-                date=day,
-                result="fail",
-                time=minute,
-                score=None,
-            )
-
-        _report("/attempt log", await _time([log_call(n) for n in range(SAMPLES)]), 20)
-
-        eligibility: Any = bot.get_cog("Eligibility")
-
-        def eligibility_call() -> Any:
-            interaction = _Interaction(bot, rng.randrange(MEMBERS))
-            return lambda: eligibility.eligibility.callback(eligibility, interaction, exam=None)
-
-        _report("/eligibility", await _time([eligibility_call() for _ in range(SAMPLES)]), 10)
+        checks = [eligibility_call(bot, rng.randrange(MEMBERS)) for _ in range(SAMPLES)]
+        _report("/eligibility", await _time(checks), 10)
 
         from bot.conversation import respond
         from bot.conversation_memory import RecentExams
@@ -223,7 +247,7 @@ async def _run(path: Path) -> None:
             ]  # fmt: skip
             _report(f"  {text[:30]}", await _time(kind_calls), 5)
 
-        calls = [log_call(SAMPLES + n, member=n % MEMBERS) for n in range(CONCURRENT_LOGS)]
+        calls = [log_call(bot, SAMPLES + n, n % MEMBERS) for n in range(CONCURRENT_LOGS)]
         started = time.perf_counter()
         await asyncio.gather(*(call() for call in calls))
         elapsed = time.perf_counter() - started
@@ -232,8 +256,8 @@ async def _run(path: Path) -> None:
             f"{CONCURRENT_LOGS / elapsed:7.0f} logs/s"
         )
     finally:
-        for name in list(bot.extensions):
-            await bot.unload_extension(name)
+        if bot is not None:
+            await stop_bot(bot)
         await db.close()
 
 

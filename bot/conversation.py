@@ -50,6 +50,7 @@ from knowledge.intents import (
     parse_what_if,
     refers_to_context,
 )
+from knowledge.matcher import NOT_COVERED
 from knowledge.models import KnowledgeBase, Source
 from knowledge.rules import Attempt, AttemptResult, Eligibility, evaluate
 from knowledge.statements import AttemptStatement
@@ -65,7 +66,7 @@ MAX_SUGGESTIONS = 3
 # Related topics offered under an answer.
 MAX_RELATED = 4
 # Why the matcher abstained when the question looked on topic: unsure, or no reason.
-_UNANSWERED_REASONS = frozenset({None, "unsure"})
+_UNANSWERED_REASONS = frozenset({None, "unsure", NOT_COVERED})
 # The reason of an answer withheld because the server's moderators taught the question
 # as off-topic (/kb teach … entry:off-topic).
 TAUGHT_OFF_TOPIC = "taught off-topic"

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from knowledge.matcher_data import (
     Context,
     Family,
+    Gaps,
     MatcherData,
     NormalizeRules,
     OffTopic,
@@ -468,6 +469,7 @@ MATCHER_DIR = "matcher"
 OFFTOPIC = f"{MATCHER_DIR}/offtopic.toml"
 WEIGHTS = f"{MATCHER_DIR}/weights.toml"
 NORMALIZE = f"{MATCHER_DIR}/normalize.toml"
+GAPS = f"{MATCHER_DIR}/gaps.toml"
 
 
 def _matcher_file(data_dir: Path, name: str) -> Path:
@@ -506,6 +508,59 @@ def _load_offtopic(data_dir: Path, problems: list[Problem]) -> OffTopic | None:
     except ValidationError as exc:
         problems.extend(_validation_problems(OFFTOPIC, None, exc))
         return None
+
+
+def _load_gaps(data_dir: Path, problems: list[Problem]) -> Gaps | None:
+    path = _matcher_file(data_dir, GAPS)
+    if not path.exists():
+        return Gaps()
+    raw = _read_toml(path, GAPS, problems)
+    if raw is None:
+        return None
+    before = len(problems)
+    _top_level(raw, GAPS, ("gap",), "[[gap]]", problems)
+    gaps = []
+    for label, item in _tables(raw, "gap", "name", GAPS, problems):
+        gap = _parse(Family, item, GAPS, label, problems, "gap")
+        if gap is not None:
+            gaps.append(gap)
+    if len(problems) > before:
+        return None
+    try:
+        return Gaps(gap=tuple(gaps))
+    except ValidationError as exc:
+        problems.extend(_validation_problems(GAPS, None, exc))
+        return None
+
+
+def _check_gaps(offtopic: OffTopic, gaps: Gaps, entries: dict[str, FaqEntry],
+                problems: list[Problem]) -> None:
+    """Each gap's examples fall in that gap (and are not refused as off topic first),
+    and nothing an entry answers does: a gap that swallows an entry's phrasing or
+    member question would hide a sourced answer behind "I don't know"."""
+    from knowledge.offtopic import OffTopicStage  # the stage normalises: import late
+
+    stage = OffTopicStage(offtopic, gaps)
+    for gap in gaps.gap:
+        for number, example in enumerate(gap.examples):
+            refused = stage.family_of(example)
+            got = stage.gap_of(example)
+            if refused is not None or got != gap.name:
+                why = (f"it is refused as off topic by {refused}" if refused
+                       else f"it falls in {got}" if got else "it falls in no gap")
+                message = f"example {example!r} is not in this gap ({why})"
+                problems.append(Problem(GAPS, gap.name, f"examples[{number}]", message))
+    if not gaps.gap:
+        return
+    for entry in entries.values():
+        for field, texts in (("question", (entry.question,)), ("phrasings", entry.phrasings),
+                             ("member questions", entry.examples)):
+            for text in texts:
+                got = stage.gap_of(text)
+                if got is not None:
+                    message = (f"catches [{entry.id}]'s {field.rstrip('s')} {text!r}, "
+                               "which that entry answers: narrow the gap")
+                    problems.append(Problem(GAPS, got, None, message))
 
 
 def _load_weights(data_dir: Path, problems: list[Problem]) -> Weights | None:
@@ -593,6 +648,7 @@ def _load_matcher(data_dir: Path, entries: dict[str, FaqEntry], files: dict[str,
     _check_normalize(data_dir, problems)
     offtopic = _load_offtopic(data_dir, problems)
     weights = _load_weights(data_dir, problems)
+    gaps = _load_gaps(data_dir, problems)
     ranks: dict[int, str] = {}
     for entry in entries.values():
         file = files[entry.id]
@@ -609,14 +665,15 @@ def _load_matcher(data_dir: Path, entries: dict[str, FaqEntry], files: dict[str,
             field = "first_person" if entry.first_person else "personal_timing"
             message = "only a personal entry (personal = true) has first-person timing"
             problems.append(Problem(file, entry.id, field, message))
-    if offtopic is None or weights is None:
+    if offtopic is None or weights is None or gaps is None:
         return None
     _check_offtopic_examples(offtopic, problems)
+    _check_gaps(offtopic, gaps, entries, problems)
     scoring = weights.scoring
     if scoring.abstain_below > scoring.low_confidence_below:
         message = f"must be at least abstain_below ({scoring.abstain_below})"
         problems.append(Problem(WEIGHTS, "scoring", "low_confidence_below", message))
-    return MatcherData(offtopic=offtopic, weights=weights)
+    return MatcherData(offtopic=offtopic, weights=weights, gaps=gaps)
 
 
 @functools.cache

@@ -33,6 +33,7 @@ from knowledge.matcher_data import MatcherData
 from knowledge.matching.autocomplete import AUTOCOMPLETE_MAX, Autocomplete
 from knowledge.matching.decision import (
     MAX_RUNNERS_UP,
+    NOT_COVERED,
     MatchResult,
     calibrate,
     clamp,
@@ -49,6 +50,7 @@ from knowledge.offtopic import OffTopicStage
 __all__ = [
     "AUTOCOMPLETE_MAX",
     "MAX_RUNNERS_UP",
+    "NOT_COVERED",
     "SCORE_CACHE_SIZE",
     "Candidate",
     "MatchResult",
@@ -101,7 +103,7 @@ class Matcher:
         self._data = data
         self._w = data.weights.scoring
         self._calibration = data.weights.calibration
-        self._offtopic = OffTopicStage(data.offtopic)
+        self._offtopic = OffTopicStage(data.offtopic, data.gaps)
         self._ids = list(kb.entries)
         self._score_cache: dict[str, tuple[tuple[Candidate, ...], Signals]] = {}
         # What the reading, retrieval and autocomplete derive from the texts alone: a
@@ -186,20 +188,30 @@ class Matcher:
         return list(candidates), signals
 
     # --- public API ------------------------------------------------------------
-    def features(self, question: str) -> tuple[list[Candidate], tuple[float, float, float]]:
-        """Raw candidates and the (top, margin, information) features of a question that
-        is not explicitly out of scope; used by :meth:`match` and the calibration fit."""
+    def features(
+        self, question: str
+    ) -> tuple[list[Candidate], tuple[float, float, float, float]]:
+        """Raw candidates and the (top, margin, information, explained) features of a
+        question that is not explicitly out of scope; used by :meth:`match` and the
+        calibration fit."""
         scored, signals = self._score(question)
-        return scored, features(scored, signals, self._w)
+        explained = self._rescorer.explained(scored[0].entry_id, signals) if scored else 1.0
+        return scored, features(scored, signals, self._w, explained)
+
+    def known_gap(self, question: str) -> str | None:
+        """The known gap (``gaps.toml``) an on-topic question falls in, or None."""
+        return self._offtopic.gap_of(question)
 
     def match(self, question: str) -> MatchResult:
         """The entry that answers ``question``, or an abstention: the off-topic stage,
-        then reading, retrieval, re-scoring and the decision (``knowledge/MATCHER.md``)."""
+        then reading, retrieval, re-scoring and the decision (``knowledge/MATCHER.md``);
+        a question in a known gap abstains as not covered."""
         reason = self._offtopic.reason(question)
         if reason is not None:
             return refuse(reason, self._w)
         scored, found = self.features(question)
-        return decide(scored, found, self._w, self._calibration)
+        gap = self.known_gap(question)
+        return decide(scored, found, self._w, self._calibration, gap=gap)
 
     def autocomplete(self, partial: str, limit: int = AUTOCOMPLETE_MAX) -> list[Candidate]:
         """Entries to offer while a member types; the most common ones for an empty box."""

@@ -48,6 +48,7 @@ _KNOWLEDGE = Path(__file__).resolve().parent
 # The code and data the derived tables are computed with.
 _CODE_FILES = (
     "matcher.py", "normalize.py", "normalize_gates.py", "codes.py", "matcher_cache.py",
+    "templating.py",
     "matching/reading.py", "matching/retrieval.py", "matching/rescoring.py",
     "matching/decision.py", "matching/autocomplete.py",
 )

@@ -114,6 +114,17 @@ class SmallTalk(_Frozen):
     )
 
 
+def _check_families(value: tuple[Family, ...]) -> tuple[Family, ...]:
+    seen: set[str] = set()
+    for family in value:
+        if family.name in seen:
+            raise ValueError(f"two families are called {family.name!r}")
+        if not family.phrases and not family.patterns:
+            raise ValueError(f"family {family.name!r} has neither phrases nor patterns")
+        seen.add(family.name)
+    return value
+
+
 class OffTopic(_Frozen):
     """``matcher/offtopic.toml``: the families, checked in file order, then small talk."""
 
@@ -121,17 +132,19 @@ class OffTopic(_Frozen):
     family: tuple[Family, ...] = Field(min_length=1)
     small_talk: SmallTalk
 
-    @field_validator("family")
-    @classmethod
-    def _unique_names(cls, value: tuple[Family, ...]) -> tuple[Family, ...]:
-        seen: set[str] = set()
-        for family in value:
-            if family.name in seen:
-                raise ValueError(f"two families are called {family.name!r}")
-            if not family.phrases and not family.patterns:
-                raise ValueError(f"family {family.name!r} has neither phrases nor patterns")
-            seen.add(family.name)
-        return value
+    _families = field_validator("family")(_check_families)
+
+
+class Gaps(_Frozen):
+    """``matcher/gaps.toml``: on-topic questions the knowledge base knowingly does not
+    answer (a test centre's parking, the MCT programme …), in the families' format. A
+    question in a gap gets an honest "I don't have a sourced answer" with the official
+    page, never a neighbouring entry's answer; no entry's phrasing or member question
+    may fall in a gap (the loader checks)."""
+
+    gap: tuple[Family, ...] = ()
+
+    _families = field_validator("gap")(_check_families)
 
 
 class Rule(_Frozen):
@@ -198,13 +211,14 @@ class Scoring(_Frozen):
 
 
 class Calibration(_Frozen):
-    """Logistic calibration of (top, margin, information) → P(correct); written by
-    ``python -m eval.run --fit --write``."""
+    """Logistic calibration of (top, margin, information, explained) → P(correct);
+    written by ``python -m eval.run --fit --write``."""
 
     bias: float = Field(ge=-50, le=50)
     top: float = Field(ge=-50, le=50)
     margin: float = Field(ge=-50, le=50)
     information: float = Field(ge=-50, le=50)
+    explained: float = Field(ge=-50, le=50)
 
 
 class Weights(_Frozen):
@@ -219,6 +233,7 @@ class MatcherData(_Frozen):
 
     offtopic: OffTopic
     weights: Weights
+    gaps: Gaps = Gaps()
 
 
 class CompiledFamily:

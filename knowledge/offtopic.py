@@ -8,15 +8,24 @@ the loader); this module only applies them, in file order.
 
 from __future__ import annotations
 
-from knowledge.matcher_data import CompiledOffTopic, OffTopic
+from knowledge.matcher_data import CompiledFamily, CompiledOffTopic, Condition, Gaps, OffTopic
 from knowledge.normalize import content_tokens, exam_codes, normalize
 
 
 class OffTopicStage:
-    """The off-topic families of one knowledge base, compiled once."""
+    """The off-topic families of one knowledge base, compiled once (and its known gaps,
+    :class:`knowledge.matcher_data.Gaps`, which read the same exam context)."""
 
-    def __init__(self, data: OffTopic) -> None:
+    def __init__(self, data: OffTopic, gaps: Gaps | None = None) -> None:
         self._c = CompiledOffTopic(data)
+        self._gaps = tuple(CompiledFamily(f) for f in gaps.gap) if gaps else ()
+
+    def gap_of(self, question: str) -> str | None:
+        """The name of the known gap an on-topic question falls in, or None."""
+        if not self._gaps:
+            return None
+        found = self._first(self._gaps, _Reading(self._c, question))
+        return None if found is None else found[0]
 
     def reason(self, question: str) -> str | None:
         """Why a question is explicitly out of scope, or None."""
@@ -30,48 +39,72 @@ class OffTopicStage:
         return None if found is None else found[0]
 
     def _judge(self, question: str) -> tuple[str, str] | None:
-        c = self._c
-        lowered = question.lower().replace("’", "'")
-        normalized = normalize(question)
-        # The normaliser reads "certificate" as certification (members say both), but a
-        # TLS or Key Vault certificate is not exam context: judge context without it.
-        context = normalized
-        if c.ignore is not None and c.ignore.search(lowered):
-            context = normalize(c.ignore.sub(" ", lowered))
-        has_ms_code = bool(exam_codes(normalized))
-        conditions = {
-            "exam-context": lambda: bool(c.exam and c.exam.search(context)),
-            "strict-exam-context": lambda: bool(c.strict_exam and c.strict_exam.search(context)),
-            "microsoft-code": lambda: has_ms_code,
-            "mentions-microsoft": lambda: has_ms_code
-            or bool(c.microsoft and c.microsoft.search(normalized)),
-            "exam-cue": lambda: has_ms_code
-            or bool(c.exam_cues and c.exam_cues.search(context)),
-        }
-        texts = {"raw": lowered, "normalized": normalized}
-        for compiled in c.families:
+        reading = _Reading(self._c, question)
+        found = self._first(self._c.families, reading)
+        if found is not None:
+            return found
+        return self._small_talk(reading)
+
+    def _first(
+        self, families: tuple[CompiledFamily, ...], reading: _Reading
+    ) -> tuple[str, str] | None:
+        """The first of ``families`` that fires on the question: (name, reason)."""
+        for compiled in families:
             family = compiled.family
-            text = texts[family.text]
+            text = reading.lowered if family.text == "raw" else reading.normalized
             if not compiled.found.search(text):
                 continue
             if not all(p.search(text) for p in compiled.requires):
                 continue
-            if any(conditions[name]() for name in family.unless):
+            if any(reading.holds(name) for name in family.unless):
                 continue
-            if compiled.unless_raw is not None and compiled.unless_raw.search(lowered):
+            if compiled.unless_raw is not None and compiled.unless_raw.search(reading.lowered):
                 continue
             if (compiled.unless_normalized is not None
-                    and compiled.unless_normalized.search(normalized)):
+                    and compiled.unless_normalized.search(reading.normalized)):
                 continue
             return family.name, family.reason
+        return None
+
+    def _small_talk(self, reading: _Reading) -> tuple[str, str] | None:
+        c = self._c
         talk = c.small_talk
+        normalized = reading.normalized
         # "hey, what can you do?" is a question after a greeting, not small talk.
         rest = c.greeting.sub("", normalized, count=1).strip()
         opening = c.opening.match(rest)
         # "ok so unscored items on AI-103?" starts like small talk but goes on to a question.
         small = not rest or (opening is not None and all(
             t in c.tail_words for t in content_tokens(rest[opening.end():])))
-        if (small and not any(conditions[name]() for name in talk.unless)
+        if (small and not any(reading.holds(name) for name in talk.unless)
                 and len(normalized.split()) <= talk.max_words):
             return "small-talk", talk.reason
         return None
+
+
+class _Reading:
+    """One question as the families read it, with the exam-context conditions of
+    ``unless`` worked out on demand."""
+
+    def __init__(self, compiled: CompiledOffTopic, question: str) -> None:
+        self._c = compiled
+        self.lowered = question.lower().replace("’", "'")
+        self.normalized = normalize(question)
+        # The normaliser reads "certificate" as certification (members say both), but a
+        # TLS or Key Vault certificate is not exam context: judge context without it.
+        self.context = self.normalized
+        if compiled.ignore is not None and compiled.ignore.search(self.lowered):
+            self.context = normalize(compiled.ignore.sub(" ", self.lowered))
+        self.has_ms_code = bool(exam_codes(self.normalized))
+
+    def holds(self, condition: Condition) -> bool:
+        c = self._c
+        if condition == "exam-context":
+            return bool(c.exam and c.exam.search(self.context))
+        if condition == "strict-exam-context":
+            return bool(c.strict_exam and c.strict_exam.search(self.context))
+        if condition == "microsoft-code":
+            return self.has_ms_code
+        if condition == "mentions-microsoft":
+            return self.has_ms_code or bool(c.microsoft and c.microsoft.search(self.normalized))
+        return self.has_ms_code or bool(c.exam_cues and c.exam_cues.search(self.context))

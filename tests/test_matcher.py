@@ -371,3 +371,28 @@ def test_scores_do_not_depend_on_the_hash_seed():
         for seed in ("0", "1", "2")
     }
     assert len(outputs) == 1
+
+
+def test_a_telling_word_the_entry_never_uses_lowers_the_confidence(matcher):
+    # Same neighbour, but "parking" appears in none of its texts nor its answer: the
+    # "explained" feature drops, and with it the calibrated confidence.
+    covered, (*_, explained_covered) = matcher.features("can i bring water into the test centre")
+    uncovered, (*_, explained_uncovered) = matcher.features(
+        "can i bring a parking ticket into the test centre car park"
+    )
+    assert covered[0].entry_id == uncovered[0].entry_id == "test-centre-items"
+    assert explained_covered == 1.0
+    assert explained_uncovered < 0.8
+    assert matcher.knowledge.matcher is not None
+    assert matcher.knowledge.matcher.weights.calibration.explained > 0, "fitted, not zero"
+
+
+def test_words_of_the_answer_count_as_explained(matcher):
+    # "jewellery" is in the test-centre-items answer, in none of its phrasings or
+    # member questions.
+    entry = matcher.knowledge.entries["test-centre-items"]
+    assert "jewellery" in entry.answer.lower()
+    assert not any("jewel" in t.lower() for t in (*entry.phrasings, *entry.examples))
+    scored, (*_, explained) = matcher.features("can i keep my jewellery on in the test centre")
+    assert scored[0].entry_id == "test-centre-items"
+    assert explained == 1.0

@@ -91,7 +91,7 @@ def _edit(path: Path, old: str, new: str) -> None:
         # a weight out of range
         ("matcher/weights.toml", "fuzzy_weight = 0.5", "fuzzy_weight = 5",
          "matcher/weights.toml [scoring] fuzzy_weight"),
-        ("matcher/weights.toml", "bias = -3.3", "bias = 'low'",
+        ("matcher/weights.toml", "bias = -", "bias = 'low' # -",
          "matcher/weights.toml [calibration] bias"),
         # an unknown condition
         ("matcher/offtopic.toml", 'unless = ["exam-context", "exam-cue"]',
@@ -130,11 +130,12 @@ def test_fit_write_rewrites_only_the_calibration_values(tmp_path):
     path = tmp_path / "weights.toml"
     shutil.copy(DATA_DIR / "matcher/weights.toml", path)
     before = path.read_text("utf-8")
-    write_calibration((-1.5, 2.0, 3.25, 0.5), path)
+    write_calibration((-1.5, 2.0, 3.25, 0.5, 1.75), path)
     after = path.read_text("utf-8")
     assert "bias = -1.5\n" in after and "margin = 3.25\n" in after
+    assert "explained = 1.75\n" in after
     changed = [
         (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
     ]
-    assert len(changed) == 4
+    assert len(changed) == 5
     assert all(a.split("=")[0] == b.split("=")[0] for a, b in changed)

@@ -24,9 +24,12 @@ UNSURE_DIVISOR = 2
 # Why an in-scope question got no answer (MatchResult.reason).
 NO_KNOWN_WORDS = "no known words"
 UNSURE = "unsure"
+# An on-topic question in one of the known gaps (matcher/gaps.toml): no entry answers it.
+NOT_COVERED = "not covered"
 
-Features = tuple[float, float, float]
-NO_FEATURES: Features = (0.0, 0.0, 0.0)
+# (top, margin, information, explained)
+Features = tuple[float, float, float, float]
+NO_FEATURES: Features = (0.0, 0.0, 0.0, 0.0)
 
 
 def _default_scoring() -> Scoring:
@@ -74,15 +77,23 @@ def _sigmoid(x: float) -> float:
 
 
 def calibrate(
-    top: float, margin: float, information: float, calibration: Calibration | None = None
+    top: float,
+    margin: float,
+    information: float,
+    explained: float,
+    calibration: Calibration | None = None,
 ) -> float:
     """P(the best entry is right) from the match features; always in [0, 1]."""
     c = calibration or default_matcher_data().weights.calibration
-    return _sigmoid(c.bias + c.top * top + c.margin * margin + c.information * information)
+    return _sigmoid(c.bias + c.top * top + c.margin * margin + c.information * information
+                    + c.explained * explained)
 
 
-def features(scored: list[Candidate], signals: Signals, scoring: Scoring) -> Features:
-    """The (top, margin, information) features of scored candidates, best first."""
+def features(
+    scored: list[Candidate], signals: Signals, scoring: Scoring, explained: float
+) -> Features:
+    """The (top, margin, information, explained) features of scored candidates, best
+    first; ``explained`` is the best one's (:meth:`Rescorer.explained`)."""
     if not scored:
         return NO_FEATURES
     top = scored[0].score
@@ -90,7 +101,7 @@ def features(scored: list[Candidate], signals: Signals, scoring: Scoring) -> Fea
     # Questions made mostly of words the knowledge base has never seen are about
     # something else, however well the remaining words match.
     factor = min(1.0, signals.known_share / scoring.known_full)
-    return top * factor, (top - runner) * factor, signals.information
+    return top * factor, (top - runner) * factor, signals.information, explained
 
 
 def clamp(candidate: Candidate) -> Candidate:
@@ -104,13 +115,22 @@ def refuse(reason: str, scoring: Scoring) -> MatchResult:
 
 
 def decide(
-    scored: list[Candidate], found: Features, scoring: Scoring, calibration: Calibration
+    scored: list[Candidate],
+    found: Features,
+    scoring: Scoring,
+    calibration: Calibration,
+    *,
+    gap: str | None = None,
 ) -> MatchResult:
     """Answer, answer unsure (with suggestions) or abstain, from the scored candidates
-    (best first) and their features."""
+    (best first) and their features; ``gap``: the known gap the question falls in."""
     if not scored:
         return refuse(NO_KNOWN_WORDS, scoring)
-    confidence = calibrate(*found, calibration)
+    confidence = calibrate(*found, calibration=calibration)
+    if gap is not None:
+        # A known gap: the neighbours are offered as "maybe one of these", never
+        # answered as if they answered.
+        confidence = min(confidence, scoring.abstain_below / UNSURE_DIVISOR)
     if found[2] < scoring.min_information:
         # "exam" alone: every entry is about the exam; ask, don't guess.
         confidence = min(confidence, scoring.abstain_below / UNSURE_DIVISOR)
@@ -122,7 +142,7 @@ def decide(
     if confidence < scoring.abstain_below:
         nothing = found[0] < scoring.suggest_min_score
         return MatchResult(
-            None, confidence, runners_up, top, out_of_scope=nothing, reason=UNSURE,
-            scoring=scoring,
+            None, confidence, runners_up, top, out_of_scope=nothing and gap is None,
+            reason=NOT_COVERED if gap is not None else UNSURE, scoring=scoring,
         )
     return MatchResult(top.entry_id, confidence, runners_up, top, scoring=scoring)

@@ -30,6 +30,7 @@ from knowledge.normalize import (
     stem,
     synonym_sources,
 )
+from knowledge.templating import PLACEHOLDER_RE
 
 # Entries of each spelling cache.
 SPELL_CACHE_SIZE = 20_000
@@ -76,6 +77,9 @@ class EntryTexts:
     # code at all (see :func:`entry_codes`).
     specific_codes: frozenset[str]
     about_codes: bool
+    # The content tokens of the entry's answer (placeholders left out): a question may
+    # use the answer's own words, and the "explained" feature counts them.
+    answer_words: frozenset[str] = frozenset()
 
 
 def entry_codes(texts: list[str], scoring: Scoring) -> tuple[frozenset[str], bool]:
@@ -194,7 +198,10 @@ class Reader:
             c for n in (*read, *keywords) for c in exam_codes(n)
         }
         specific, about_codes = entry_codes(read, scoring)
-        return EntryTexts(texts, edited_texts, keywords, codes, specific, about_codes), edited
+        answer = memo.content(memo.normalized(PLACEHOLDER_RE.sub(" ", entry.answer)))
+        texts_read = EntryTexts(texts, edited_texts, keywords, codes, specific, about_codes,
+                                frozenset(answer.split()))
+        return texts_read, edited
 
     # --- a question ------------------------------------------------------------
     def question(self, question: str) -> Reading:

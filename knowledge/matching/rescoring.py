@@ -36,6 +36,9 @@ class Signals:
 
     known_share: float  # IDF-weighted share of the question's words the KB knows
     information: float  # IDF mass of the known words, in units of the rarest word
+    # The question's content tokens, spelt onto the vocabulary (for the "explained"
+    # feature, :meth:`Rescorer.explained`).
+    tokens: tuple[str, ...] = ()
 
 
 NO_SIGNALS = Signals(0.0, 0.0)
@@ -54,6 +57,7 @@ class Rescorer:
         self._index = index
         self._items = items
         self._ids = [e.id for e in entries]
+        self._positions = {entry_id: position for position, entry_id in enumerate(self._ids)}
         self._is_personal = [e.personal for e in entries]
         # First-person timing of the personal entries (FaqEntry.first_person/personal_timing).
         self._personal = [
@@ -84,7 +88,7 @@ class Rescorer:
         # A number the knowledge base has never seen ("got 680", "on the 10th", "at 9am",
         # "5x") is the member's own figure or date, not a sign of another topic: it does
         # not count as unknown.
-        total = sum(index.idf.get(t, 0.0 if t[0].isdigit() else index.max_idf) for t in tokens)
+        total = sum(self._weight(t) for t in tokens)
         known = sum(index.idf[t] for t in tokens if t in index.idf)
         codes = reading.codes
         if codes and CODE_PLACEHOLDER in index.idf:
@@ -95,7 +99,31 @@ class Rescorer:
         return Signals(
             known_share=doubt * known / total if total > 0 else 0.0,
             information=min(known / index.max_idf, self._w.max_information),
+            tokens=tuple(tokens),
         )
+
+    def _weight(self, token: str) -> float:
+        """A question word's IDF; a word no entry's texts use counts as the rarest, a
+        number as nothing (the member's own figure or date)."""
+        index = self._index
+        return index.idf.get(token, 0.0 if token[0].isdigit() else index.max_idf)
+
+    def explained(self, entry_id: str, signals: Signals) -> float:
+        """IDF share of the question's words that the entry's texts or its answer use.
+
+        An on-topic question no entry answers ("does the test centre have parking?")
+        lands on a neighbour by its shared words while its telling word appears nowhere
+        in that entry; the calibration lowers the confidence accordingly."""
+        # Numbers are the member's own score or date, never a topic of their own.
+        words = [t for t in signals.tokens if not t[0].isdigit()]
+        mass = sum(self._weight(t) for t in words)
+        if mass <= 0:
+            return 1.0
+        entry = self._positions[entry_id]
+        answer = self._items[entry].answer_words
+        found = sum(self._weight(t) for t in words
+                    if t in answer or self._index.factor(entry, t) is not None)
+        return found / mass
 
     def score(self, reading: Reading) -> tuple[tuple[Candidate, ...], Signals]:
         """Every plausible entry with its raw (unclamped) score, best first, and the

@@ -26,6 +26,9 @@ CREDENTIALS = "https://learn.microsoft.com/credentials/support/help"
         ("how do I merge two transcripts", CREDENTIALS),
         ("what topics does AZ-104 cover",
          "https://learn.microsoft.com/en-us/credentials/certifications/resources/study-guides/az-104"),
+        ("can i pay for az-900 with paypal", PEARSON),
+        ("is a calculator allowed during the exam", PEARSON),
+        ("how do i become a microsoft certified trainer", CREDENTIALS),
         ("what topics are covered", None),  # a study guide needs an exam to point to
         ("is there a discord server for prep", None),
     ],
@@ -48,6 +51,18 @@ async def test_an_unanswered_on_topic_question_points_to_the_page_and_is_recorde
     assert any("pearson logo" in text for text in recorded), recorded
     embed = no_match_embed(reply.question, pointer=reply.pointer)
     assert PEARSON in (embed.description or "")
+
+
+async def test_a_question_in_a_known_gap_points_to_the_page_and_is_recorded(bot):
+    question = "is there parking at the pearson vue test centre in leeds"
+    reply = await respond(
+        question, user_id=1, db=bot.db, knowledge=bot.knowledge, now=NOW, guild_id=78
+    )
+    assert reply.kind in {ReplyKind.NO_MATCH, ReplyKind.SUGGESTIONS}
+    assert reply.entry_id is None
+    assert reply.pointer is not None and reply.pointer.url == PEARSON
+    recorded = [text for text, _ in await bot.db.unanswered.top(10, guild_id=78)]
+    assert question in recorded
 
 
 async def test_off_topic_and_small_talk_get_no_pointer(bot):

@@ -138,3 +138,28 @@ def test_placeholders_should_be_numbered_outside_quotes(sql: str, expected: str)
 )
 def test_mask_url_should_hide_every_password(url: str, masked: str) -> None:
     assert mask_url(url) == masked
+
+
+@pytest.mark.postgres_only
+async def test_a_connection_released_mid_transaction_comes_back_clean(store: Store) -> None:
+    # The pool skips asyncpg's reset query (bot.storage.postgres._keep_session); an open
+    # transaction, and the transaction-scoped lock it holds, must still be undone.
+    from bot.storage.postgres import open_pool
+
+    assert store.url is not None
+    pool = await open_pool(store.url, max_size=2)
+    try:
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(lambda *_: None)  # asyncpg reports the open transaction
+        held = await pool.acquire()
+        await held.execute("BEGIN")
+        await held.execute("SELECT pg_advisory_xact_lock(4242)")
+        await pool.release(held)
+        loop.set_exception_handler(None)
+        async with pool.acquire() as first, pool.acquire() as second:
+            for conn in (first, second):
+                assert not conn.is_in_transaction()
+                async with conn.transaction():
+                    assert await conn.fetchval("SELECT pg_try_advisory_xact_lock(4242)")
+    finally:
+        await pool.close()
