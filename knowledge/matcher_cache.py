@@ -37,7 +37,8 @@ ENV_VAR = "EXAM_POLICY_BOT_CACHE_DIR"
 DISABLED = "off"
 # Bump when the layout of the cached state changes without the code hash changing.
 FORMAT = b"exam-policy-bot matcher cache v3\n"
-PREFIX = "matcher-"
+KIND = "matcher"
+PREFIX = f"{KIND}-"
 SUFFIX = ".cache"
 KEEP_FILES = 8
 # Knowledge bases with more entries are not cached (see Matcher.__init__): for 10,000
@@ -86,18 +87,20 @@ def cache_key(*parts: object) -> str:
     return digest.hexdigest()
 
 
-def _path(folder: Path, key: str) -> Path:
-    return folder / f"{PREFIX}{key[:40]}{SUFFIX}"
+def _path(folder: Path, key: str, kind: str) -> Path:
+    return folder / f"{kind}-{key[:40]}{SUFFIX}"
 
 
-def load(key: str) -> dict[str, Any] | None:
+def load(key: str, kind: str = KIND) -> dict[str, Any] | None:
     """The state stored under ``key``, or None (no cache, no file, or a file that does
-    not check out: wrong header, key or checksum, or not the expected content)."""
+    not check out: wrong header, key or checksum, or not the expected content).
+    ``kind`` names the files (the matcher's tables by default; the loader keeps
+    validated knowledge bases and regex verdicts here too, each kind pruned apart)."""
     folder = cache_dir()
     if folder is None:
         return None
     try:
-        data = _path(folder, key).read_bytes()
+        data = _path(folder, key, kind).read_bytes()
     except OSError:
         return None
     header = FORMAT + key.encode() + b"\n"
@@ -115,7 +118,7 @@ def load(key: str) -> dict[str, Any] | None:
     return state if isinstance(state, dict) else None
 
 
-def save(key: str, state: dict[str, Any]) -> None:
+def save(key: str, state: dict[str, Any], kind: str = KIND) -> None:
     """Store ``state`` under ``key``; any failure (unwritable folder, full disk) is
     skipped silently: the cache is only a speed-up."""
     folder = cache_dir()
@@ -130,19 +133,19 @@ def save(key: str, state: dict[str, Any]) -> None:
                 out.write(FORMAT + key.encode() + b"\n")
                 out.write(hashlib.sha256(payload).digest())
                 out.write(payload)
-            os.replace(temp, _path(folder, key))
+            os.replace(temp, _path(folder, key, kind))
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
-        _prune(folder)
+        _prune(folder, kind)
     except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
         log.debug("matcher cache: not written (%s)", exc)
 
 
-def _prune(folder: Path) -> None:
-    """Keep the newest :data:`KEEP_FILES` cache files."""
+def _prune(folder: Path, kind: str) -> None:
+    """Keep the newest :data:`KEEP_FILES` cache files of ``kind``."""
     files = []
-    for path in folder.glob(f"{PREFIX}*{SUFFIX}"):
+    for path in folder.glob(f"{kind}-*{SUFFIX}"):
         try:
             files.append((path.stat().st_mtime, path))
         except OSError:

@@ -8,6 +8,9 @@ the loader); this module only applies them, in file order.
 
 from __future__ import annotations
 
+import functools
+import re
+
 from knowledge.matcher_data import CompiledFamily, CompiledOffTopic, Condition, Gaps, OffTopic
 from knowledge.normalize import content_tokens, exam_codes, normalize
 
@@ -19,12 +22,22 @@ class OffTopicStage:
     def __init__(self, data: OffTopic, gaps: Gaps | None = None) -> None:
         self._c = CompiledOffTopic(data)
         self._gaps = tuple(CompiledFamily(f) for f in gaps.gap) if gaps else ()
+        # One search that every gap reading the raw text needs to fire (the loader asks
+        # each of the thousands of phrasings); None when some gap reads normalised text.
+        self._gap_screen = (
+            re.compile("|".join(f"(?:{g.found.pattern})" for g in self._gaps))
+            if self._gaps and all(g.family.text == "raw" for g in self._gaps)
+            else None
+        )
 
     def gap_of(self, question: str) -> str | None:
         """The name of the known gap an on-topic question falls in, or None."""
         if not self._gaps:
             return None
-        found = self._first(self._gaps, _Reading(self._c, question))
+        reading = _Reading(self._c, question)
+        if self._gap_screen is not None and not self._gap_screen.search(reading.lowered):
+            return None
+        found = self._first(self._gaps, reading)
         return None if found is None else found[0]
 
     def reason(self, question: str) -> str | None:
@@ -84,18 +97,32 @@ class OffTopicStage:
 
 class _Reading:
     """One question as the families read it, with the exam-context conditions of
-    ``unless`` worked out on demand."""
+    ``unless`` worked out on demand. The question is normalised only when a family
+    needs it: a text no raw-text family fires on (most of them, when the loader checks
+    every phrasing against the known gaps) costs one search per family."""
 
     def __init__(self, compiled: CompiledOffTopic, question: str) -> None:
         self._c = compiled
+        self._question = question
         self.lowered = question.lower().replace("’", "'")
-        self.normalized = normalize(question)
-        # The normaliser reads "certificate" as certification (members say both), but a
-        # TLS or Key Vault certificate is not exam context: judge context without it.
-        self.context = self.normalized
-        if compiled.ignore is not None and compiled.ignore.search(self.lowered):
-            self.context = normalize(compiled.ignore.sub(" ", self.lowered))
-        self.has_ms_code = bool(exam_codes(self.normalized))
+
+    @functools.cached_property
+    def normalized(self) -> str:
+        return normalize(self._question)
+
+    @functools.cached_property
+    def context(self) -> str:
+        """The normalised question without the ``ignore`` words: the normaliser reads
+        "certificate" as certification (members say both), but a TLS or Key Vault
+        certificate is not exam context."""
+        c = self._c
+        if c.ignore is not None and c.ignore.search(self.lowered):
+            return normalize(c.ignore.sub(" ", self.lowered))
+        return self.normalized
+
+    @functools.cached_property
+    def has_ms_code(self) -> bool:
+        return bool(exam_codes(self.normalized))
 
     def holds(self, condition: Condition) -> bool:
         c = self._c

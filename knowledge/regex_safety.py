@@ -39,6 +39,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 # The longest question the bot accepts (knowledge.answers.MAX_QUESTION_CHARS): the
@@ -84,7 +85,58 @@ def regex_problem(pattern: str, flags: int = 0) -> str | None:
     The message completes a sentence about the pattern ("signal '…' is not a valid
     regular expression: …"), so a caller can prefix it with what the pattern is.
     """
-    return _cached_problem(pattern, flags)
+    verdicts = _stored_verdicts()
+    key = (pattern, flags)
+    if key in verdicts:
+        return verdicts[key]
+    found = _cached_problem(pattern, flags)
+    verdicts[key] = found
+    _VERDICTS_CHANGED[0] = True
+    return found
+
+
+# Verdicts of earlier processes, from the matcher's on-disk cache folder: a verdict is a
+# pure function of the pattern, its flags, this module and Python's regex parser (the
+# key), so a fresh process (``python -m bot ask``) reads the verdicts on some 850
+# patterns instead of probing them all again (about 150 ms). The check is not skipped:
+# its result, found by this same code, is remembered.
+_VERDICTS: dict[tuple[str, int], str | None] | None = None
+VERDICTS_CACHE_KIND = "regex-verdicts"
+_VERDICTS_CHANGED = [False]
+
+
+def _verdicts_key() -> str:
+    from knowledge import matcher_cache  # stdlib only; imported late to stay a leaf
+
+    return matcher_cache.cache_key("regex safety verdicts", Path(__file__).read_bytes())
+
+
+def _stored_verdicts() -> dict[tuple[str, int], str | None]:
+    global _VERDICTS
+    if _VERDICTS is None:
+        from knowledge import matcher_cache
+
+        _VERDICTS = {}
+        state = matcher_cache.load(_verdicts_key(), VERDICTS_CACHE_KIND)
+        stored = state.get("verdicts") if state is not None else None
+        if isinstance(stored, dict):
+            _VERDICTS.update(
+                (key, value) for key, value in stored.items()
+                if isinstance(key, tuple) and len(key) == 2 and isinstance(key[0], str)
+                and isinstance(key[1], int) and (value is None or isinstance(value, str))
+            )
+    return _VERDICTS
+
+
+def save_verdicts() -> None:
+    """Keep this process's new verdicts for the next one (the loader calls it after each
+    load; nothing is written when nothing new was checked)."""
+    if _VERDICTS is None or not _VERDICTS_CHANGED[0]:
+        return
+    from knowledge import matcher_cache
+
+    matcher_cache.save(_verdicts_key(), {"verdicts": dict(_VERDICTS)}, VERDICTS_CACHE_KIND)
+    _VERDICTS_CHANGED[0] = False
 
 
 @lru_cache(maxsize=4096)

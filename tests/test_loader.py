@@ -316,3 +316,80 @@ def test_a_repeated_load_is_the_same_until_any_file_changes(tmp_path):
     policy.write_text("first_failure_wait_hours = 0\n", encoding="utf-8")
     with pytest.raises(KnowledgeError):
         load_knowledge(copy)  # a broken edit is never served from the cache
+
+
+def _fresh_loads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Record every full validation, and forget this process's remembered loads."""
+    import knowledge.loader as loader
+
+    monkeypatch.setattr(loader, "_LOADED", type(loader._LOADED)())
+    calls: list[Path] = []
+    real = loader._load_fresh
+
+    def counting(data_dir: Path):  # type: ignore[no-untyped-def]
+        calls.append(data_dir)
+        return real(data_dir)
+
+    monkeypatch.setattr(loader, "_load_fresh", counting)
+    return calls
+
+
+def test_a_fresh_process_reads_what_an_earlier_one_validated(tmp_path, monkeypatch):
+    import knowledge.loader as loader
+
+    monkeypatch.setenv("EXAM_POLICY_BOT_CACHE_DIR", str(tmp_path / "cache"))
+    copy = tmp_path / "data"
+    shutil.copytree(DATA_DIR, copy)
+    calls = _fresh_loads(monkeypatch)
+    first = load_knowledge(copy)
+    assert calls == [copy]
+    monkeypatch.setattr(loader, "_LOADED", type(loader._LOADED)())  # "a new process"
+    again = load_knowledge(copy)
+    assert calls == [copy], "read from the cache, not validated again"
+    assert again == first and again is not first
+
+
+def test_an_edit_a_damaged_cache_or_the_cache_off_means_a_validated_load(tmp_path, monkeypatch):
+    import knowledge.loader as loader
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("EXAM_POLICY_BOT_CACHE_DIR", str(cache))
+    copy = tmp_path / "data"
+    shutil.copytree(DATA_DIR, copy)
+    calls = _fresh_loads(monkeypatch)
+    load_knowledge(copy)
+    policy = copy / "policy.toml"
+    policy.write_text(policy.read_text("utf-8").replace(
+        "later_failure_wait_days = 14", "later_failure_wait_days = 15"), "utf-8")
+    monkeypatch.setattr(loader, "_LOADED", type(loader._LOADED)())
+    assert load_knowledge(copy).policy.later_failure_wait_days == 15
+    assert len(calls) == 2
+
+    for stored in cache.glob("*.cache"):  # every cached file damaged
+        stored.write_bytes(stored.read_bytes()[:-10] + b"0123456789")
+    monkeypatch.setattr(loader, "_LOADED", type(loader._LOADED)())
+    assert load_knowledge(copy).policy.later_failure_wait_days == 15
+    assert len(calls) == 3
+
+    monkeypatch.setenv("EXAM_POLICY_BOT_CACHE_DIR", "off")
+    monkeypatch.setattr(loader, "_LOADED", type(loader._LOADED)())
+    load_knowledge(copy)
+    assert len(calls) == 4
+    policy.write_text("first_failure_wait_hours = 0\n", encoding="utf-8")
+    monkeypatch.setenv("EXAM_POLICY_BOT_CACHE_DIR", str(cache))
+    with pytest.raises(KnowledgeError):
+        load_knowledge(copy)  # a broken edit is never served from any cache
+
+
+def test_regex_safety_verdicts_are_remembered_across_processes(tmp_path, monkeypatch):
+    import knowledge.regex_safety as safety
+
+    monkeypatch.setenv("EXAM_POLICY_BOT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(safety, "_VERDICTS", None)
+    pattern = r"(a|aa)+$"  # slow, found only by the timed probes
+    problem = safety.regex_problem(pattern)
+    assert problem is not None and "backtracks" in problem
+    safety.save_verdicts()
+    monkeypatch.setattr(safety, "_VERDICTS", None)  # "a new process"
+    monkeypatch.setattr(safety, "_cached_problem", lambda *_: pytest.fail("probed again"))
+    assert safety.regex_problem(pattern) == problem

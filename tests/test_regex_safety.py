@@ -84,6 +84,7 @@ def test_should_refuse_nested_repeats_without_running_them(
 
     monkeypatch.setattr(regex_safety, "_slow_pump", never)
     regex_safety._cached_problem.cache_clear()
+    monkeypatch.setattr(regex_safety, "_VERDICTS", {})  # no remembered verdicts either
 
     problem = regex_problem(pattern)
 
@@ -128,6 +129,7 @@ def test_should_stop_at_the_first_slow_search(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(regex_safety, "_slow_pump", spying)
     regex_safety._cached_problem.cache_clear()
+    monkeypatch.setattr(regex_safety, "_VERDICTS", {})  # no remembered verdicts either
 
     problem = regex_problem(r"(a|aa)+$")
 
