@@ -9,10 +9,10 @@ the loader); this module only applies them, in file order.
 from __future__ import annotations
 
 import functools
-import re
 
 from knowledge.matcher_data import CompiledFamily, CompiledOffTopic, Condition, Gaps, OffTopic
 from knowledge.normalize import content_tokens, exam_codes, normalize
+from knowledge.normalize_gates import WordTriggers
 
 
 class OffTopicStage:
@@ -22,12 +22,12 @@ class OffTopicStage:
     def __init__(self, data: OffTopic, gaps: Gaps | None = None) -> None:
         self._c = CompiledOffTopic(data)
         self._gaps = tuple(CompiledFamily(f) for f in gaps.gap) if gaps else ()
-        # One search that every gap reading the raw text needs to fire (the loader asks
-        # each of the thousands of phrasings); None when some gap reads normalised text.
-        self._gap_screen = (
-            re.compile("|".join(f"(?:{g.found.pattern})" for g in self._gaps))
-            if self._gaps and all(g.family.text == "raw" for g in self._gaps)
-            else None
+        # Which gaps reading the raw text a question's words may start a match of (the
+        # normaliser's first-word tests, knowledge.normalize_gates): the loader asks
+        # every phrasing and member question, and most fire on no gap.
+        self._gap_triggers = WordTriggers([g.found.pattern for g in self._gaps])
+        self._gaps_always = sum(
+            1 << i for i, g in enumerate(self._gaps) if g.family.text != "raw"
         )
 
     def gap_of(self, question: str) -> str | None:
@@ -35,9 +35,13 @@ class OffTopicStage:
         if not self._gaps:
             return None
         reading = _Reading(self._c, question)
-        if self._gap_screen is not None and not self._gap_screen.search(reading.lowered):
+        triggers = self._gap_triggers
+        mask = triggers.filter_others(reading.lowered, triggers.text(reading.lowered))
+        mask |= self._gaps_always
+        if not mask:
             return None
-        found = self._first(self._gaps, reading)
+        candidates = tuple(g for i, g in enumerate(self._gaps) if mask >> i & 1)
+        found = self._first(candidates, reading)
         return None if found is None else found[0]
 
     def reason(self, question: str) -> str | None:
