@@ -285,13 +285,15 @@ def test_should_back_off_5_10_20_up_to_5_minutes_with_a_fresh_client_each_time(
 ):
     point_discord_at(monkeypatch, f"http://127.0.0.1:{closed_port()}")
     sleep = RecordingSleep()
-    clients: list[int] = []
+    # The clients themselves, not their ids: a closed client may be freed and its id
+    # reused by the next one.
+    clients: list[ExamBot] = []
     opened: list[object] = []
     real_init = ExamBot.__init__
     real_open = Database.open
 
     def counting_init(self: ExamBot, **kwargs: Any) -> None:
-        clients.append(id(self))
+        clients.append(self)
         real_init(self, **kwargs)
 
     async def counting_open(path: Any, **kwargs: Any) -> Database:
@@ -315,7 +317,7 @@ def test_should_back_off_5_10_20_up_to_5_minutes_with_a_fresh_client_each_time(
     assert retries[0].startswith("Can't reach Discord: can't connect to 127.0.0.1:")
     assert retries[0].endswith("Retrying in 5 s; press Ctrl-C to stop.")
     assert retries[-1].endswith("Retrying in 5 min; press Ctrl-C to stop.")
-    assert len(set(clients)) == 9  # a fresh client per attempt
+    assert len({id(client) for client in clients}) == 9  # a fresh client per attempt
     assert len(opened) == 1  # one database for all of them
 
 
