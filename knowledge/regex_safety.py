@@ -90,8 +90,11 @@ def regex_problem(pattern: str, flags: int = 0) -> str | None:
     if key in verdicts:
         return verdicts[key]
     found = _cached_problem(pattern, flags)
-    verdicts[key] = found
-    _VERDICTS_CHANGED[0] = True
+    if found is None:
+        # Only "safe" is remembered: a refusal may come from a timed probe that a pause
+        # of the machine slowed down, and is worked out again next time.
+        verdicts[key] = found
+        _VERDICTS_CHANGED[0] = True
     return found
 
 
@@ -99,7 +102,7 @@ def regex_problem(pattern: str, flags: int = 0) -> str | None:
 # pure function of the pattern, its flags, this module and Python's regex parser (the
 # key), so a fresh process (``python -m bot ask``) reads the verdicts on some 850
 # patterns instead of probing them all again (about 150 ms). The check is not skipped:
-# its result, found by this same code, is remembered.
+# its result, found by this same code, is remembered (safe verdicts only).
 _VERDICTS: dict[tuple[str, int], str | None] | None = None
 VERDICTS_CACHE_KIND = "regex-verdicts"
 _VERDICTS_CHANGED = [False]

@@ -386,10 +386,19 @@ def test_regex_safety_verdicts_are_remembered_across_processes(tmp_path, monkeyp
 
     monkeypatch.setenv("EXAM_POLICY_BOT_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(safety, "_VERDICTS", None)
-    pattern = r"(a|aa)+$"  # slow, found only by the timed probes
-    problem = safety.regex_problem(pattern)
+    safe, slow = r"\bretake (?:wait|policy)\b", r"(a|aa)+$"  # slow: found by timed probes
+    assert safety.regex_problem(safe) is None
+    problem = safety.regex_problem(slow)
     assert problem is not None and "backtracks" in problem
     safety.save_verdicts()
     monkeypatch.setattr(safety, "_VERDICTS", None)  # "a new process"
-    monkeypatch.setattr(safety, "_cached_problem", lambda *_: pytest.fail("probed again"))
-    assert safety.regex_problem(pattern) == problem
+    probed: list[str] = []
+
+    def probe(pattern: str, flags: int) -> str | None:
+        probed.append(pattern)
+        return problem
+
+    monkeypatch.setattr(safety, "_cached_problem", probe)
+    assert safety.regex_problem(safe) is None
+    assert safety.regex_problem(slow) == problem
+    assert probed == [slow], "a safe verdict is remembered; a refusal is worked out again"
