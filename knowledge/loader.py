@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -42,6 +42,9 @@ from knowledge.models import (
 )
 from knowledge.regex_safety import save_verdicts
 from knowledge.templating import US_CENTRAL, UnknownPlaceholderError, render
+
+if TYPE_CHECKING:
+    from knowledge.offtopic import OffTopicStage
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -534,14 +537,11 @@ def _load_gaps(data_dir: Path, problems: list[Problem]) -> Gaps | None:
         return None
 
 
-def _check_gaps(offtopic: OffTopic, gaps: Gaps, entries: dict[str, FaqEntry],
+def _check_gaps(stage: OffTopicStage, gaps: Gaps, entries: dict[str, FaqEntry],
                 problems: list[Problem]) -> None:
     """Each gap's examples fall in that gap (and are not refused as off topic first),
     and nothing an entry answers does: a gap that swallows an entry's phrasing or
     member question would hide a sourced answer behind "I don't know"."""
-    from knowledge.offtopic import OffTopicStage  # the stage normalises: import late
-
-    stage = OffTopicStage(offtopic, gaps)
     for gap in gaps.gap:
         for number, example in enumerate(gap.examples):
             refused = stage.family_of(example)
@@ -628,11 +628,10 @@ def _check_normalize(data_dir: Path, problems: list[Problem]) -> None:
             problems.append(Problem(NORMALIZE, None, None, message))
 
 
-def _check_offtopic_examples(offtopic: OffTopic, problems: list[Problem]) -> None:
+def _check_offtopic_examples(
+    stage: OffTopicStage, offtopic: OffTopic, problems: list[Problem]
+) -> None:
     """Each family's example questions must be refused by that family."""
-    from knowledge.offtopic import OffTopicStage  # the stage normalises: import late
-
-    stage = OffTopicStage(offtopic)
     for family in offtopic.family:
         for number, example in enumerate(family.examples):
             got = stage.family_of(example)
@@ -668,8 +667,11 @@ def _load_matcher(data_dir: Path, entries: dict[str, FaqEntry], files: dict[str,
             problems.append(Problem(file, entry.id, field, message))
     if offtopic is None or weights is None or gaps is None:
         return None
-    _check_offtopic_examples(offtopic, problems)
-    _check_gaps(offtopic, gaps, entries, problems)
+    from knowledge.offtopic import OffTopicStage  # the stage normalises: import late
+
+    stage = OffTopicStage(offtopic, gaps)  # compiled once for both checks
+    _check_offtopic_examples(stage, offtopic, problems)
+    _check_gaps(stage, gaps, entries, problems)
     scoring = weights.scoring
     if scoring.abstain_below > scoring.low_confidence_below:
         message = f"must be at least abstain_below ({scoring.abstain_below})"

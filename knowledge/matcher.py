@@ -13,8 +13,10 @@ the stages of :mod:`knowledge.matching` in order (``knowledge/MATCHER.md`` says 
    and word pairs are measured for each;
 4. re-scoring (:mod:`knowledge.matching.rescoring`): that evidence, the entries'
    signals, exam codes and first-person timing, combined with the named weights;
-5. decision (:mod:`knowledge.matching.decision`): the best score and its margin become
-   a calibrated confidence; answer, answer with suggestions, or abstain.
+5. decision (:mod:`knowledge.matching.decision`): the best score, its margin, the
+   question's information and how much of it the best entry explains become a
+   calibrated confidence; answer, answer with suggestions, or abstain (always, as
+   "not covered", for a question in one of the known gaps, ``data/matcher/gaps.toml``).
 
 Building a matcher reads every text of the knowledge base; what that derives is kept
 by the on-disk cache (:mod:`knowledge.matcher_cache`).
