@@ -13,7 +13,8 @@ Labelled member questions live in ``knowledge/data/member_questions.toml`` once 
 blind batch has been measured: the matcher learns from them. ``--cv`` cross-validates
 on them and on the phrasings (each fold's matcher never sees what it is asked), and
 ``--fit`` refits the logistic calibration on those held-out questions plus the tune
-split's out-of-scope questions and prints the coefficients; ``--fit --write`` writes
+split's off-topic and uncovered questions (weighted :data:`UNANSWERABLE_WEIGHT`) and
+prints the coefficients; ``--fit --write`` writes
 them into the ``[calibration]`` table of ``knowledge/data/matcher/weights.toml`` (nobody
 pastes numbers).
 """
