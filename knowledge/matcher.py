@@ -33,6 +33,7 @@ from knowledge import matcher_cache
 from knowledge.loader import default_matcher_data
 from knowledge.matcher_data import MatcherData
 from knowledge.matching.autocomplete import AUTOCOMPLETE_MAX, Autocomplete
+from knowledge.matching.classifier import Classifier
 from knowledge.matching.decision import (
     MAX_RUNNERS_UP,
     NOT_COVERED,
@@ -64,7 +65,7 @@ __all__ = [
 # Questions whose scores are kept (oldest dropped first).
 SCORE_CACHE_SIZE = 2048
 # What the on-disk cache stores of a build (see Matcher._derived).
-_STATE_KEYS = frozenset({"ids", "items", "reader", "index", "autocomplete"})
+_STATE_KEYS = frozenset({"ids", "items", "reader", "index", "autocomplete", "classifier"})
 
 
 def out_of_scope_reason(question: str, data: MatcherData | None = None) -> str | None:
@@ -120,14 +121,31 @@ class Matcher:
             self._build(kb)
             if key is not None:
                 matcher_cache.save(key, self._derived())
-        self._rescorer = Rescorer(kb.entries.values(), self._items, self._index, self._w)
+        self._rescorer = Rescorer(kb.entries.values(), self._items, self._index, self._w,
+                                  self._classifier)
 
     def _build(self, kb: KnowledgeBase) -> None:
         """Read every text of the knowledge base and build the index tables."""
         with _collector_paused():
             self._read_entries(kb)
             self._index = Index(self._items, self._w)
+            self._classifier = self._train_classifier()
         self._reader.use_index(self._index.idf, self._index.vocab)
+
+    def _train_classifier(self) -> Classifier | None:
+        """The discriminative classifier over the entries' read texts, or None when
+        the weights leave it out (or the knowledge base is too large to train it)."""
+        w = self._w
+        if (not w.classifier_weight or not w.classifier_epochs
+                or len(self._items) > w.classifier_max_entries):
+            return None
+        texts = [
+            (position, list(dict.fromkeys(text.split())))
+            for position, item in enumerate(self._items)
+            for text in item.texts
+        ]
+        return Classifier.train(texts, len(self._items), w.classifier_epochs,
+                                w.classifier_temperature)
 
     def _read_entries(self, kb: KnowledgeBase) -> None:
         """The reading stage over the knowledge base's texts (the memo of normalised
@@ -149,6 +167,7 @@ class Matcher:
         return {
             "ids": self._ids, "items": self._items, "reader": self._reader,
             "index": self._index, "autocomplete": self._autocomplete,
+            "classifier": self._classifier,
         }
 
     def _restore(self, state: dict[str, object]) -> bool:
@@ -158,11 +177,13 @@ class Matcher:
             return False
         items, reader = state["items"], state["reader"]
         index, autocomplete = state["index"], state["autocomplete"]
+        classifier = state["classifier"]
         if not (
             isinstance(items, list) and len(items) == len(self._ids)
             and all(isinstance(item, EntryTexts) for item in items)
             and isinstance(reader, Reader) and isinstance(index, Index)
             and isinstance(autocomplete, Autocomplete)
+            and (classifier is None or isinstance(classifier, Classifier))
         ):
             return False
         index.use_scoring(self._w)
@@ -170,6 +191,7 @@ class Matcher:
         reader.clear_question_cache()
         self._items, self._reader, self._index = items, reader, index
         self._autocomplete = autocomplete
+        self._classifier = classifier
         return True
 
     @property

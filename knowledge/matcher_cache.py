@@ -51,7 +51,7 @@ _CODE_FILES = (
     "matcher.py", "normalize.py", "normalize_gates.py", "codes.py", "matcher_cache.py",
     "templating.py",
     "matching/reading.py", "matching/retrieval.py", "matching/rescoring.py",
-    "matching/decision.py", "matching/autocomplete.py",
+    "matching/decision.py", "matching/autocomplete.py", "matching/classifier.py",
 )
 
 

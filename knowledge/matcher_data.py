@@ -194,6 +194,13 @@ class Scoring(_Frozen):
     signal_bonus: float = Field(ge=0, le=1)
     bayes_weight: float = Field(ge=0, le=1)
     bayes_alpha: float = Field(gt=0, le=10)
+    # The discriminative classifier (knowledge.matching.classifier): its softmax share
+    # times classifier_weight joins the score; trained for classifier_epochs passes,
+    # softened by classifier_temperature, and not at all above classifier_max_entries.
+    classifier_weight: float = Field(ge=0, le=1)
+    classifier_epochs: int = Field(strict=True, ge=0, le=50)
+    classifier_temperature: float = Field(gt=0, le=100)
+    classifier_max_entries: int = Field(strict=True, ge=0)
     known_full: float = Field(gt=0, le=1)
     code_bonus: float = Field(ge=0, le=1)
     code_specific_share: float = Field(gt=0, le=1)

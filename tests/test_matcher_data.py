@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -125,15 +126,18 @@ def test_the_weights_come_from_the_file(data_dir, kb):
 
 
 def test_fit_write_rewrites_only_the_calibration_values(tmp_path):
-    from eval.run import write_calibration
+    from eval.run import CALIBRATION_KEYS, write_calibration
 
     path = tmp_path / "weights.toml"
     shutil.copy(DATA_DIR / "matcher/weights.toml", path)
     before = path.read_text("utf-8")
-    write_calibration((-1.5, 2.0, 3.25, 0.5, 1.75), path)
+    fitted = tomllib.loads(before)["calibration"]
+    # Values unlike every fitted one, so each of the five lines must change.
+    values = tuple(round(fitted[key] + 11.25, 2) for key in CALIBRATION_KEYS)
+    write_calibration(values, path)
     after = path.read_text("utf-8")
-    assert "bias = -1.5\n" in after and "margin = 3.25\n" in after
-    assert "explained = 1.75\n" in after
+    for key, value in zip(CALIBRATION_KEYS, values, strict=True):
+        assert f"{key} = {value}\n" in after
     changed = [
         (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
     ]

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from knowledge.matcher_data import Scoring
+from knowledge.matching.classifier import Classifier
 from knowledge.matching.reading import EntryTexts, Reading
 from knowledge.matching.retrieval import Index, idf
 from knowledge.models import FaqEntry
@@ -50,9 +51,10 @@ class Rescorer:
 
     def __init__(
         self, entries: Iterable[FaqEntry], items: list[EntryTexts], index: Index,
-        scoring: Scoring,
+        scoring: Scoring, classifier: Classifier | None = None,
     ) -> None:
         entries = list(entries)
+        self._classifier = classifier
         self._w = scoring
         self._index = index
         self._items = items
@@ -147,6 +149,8 @@ class Rescorer:
         query_pairs = index.pairs_of(tokens)
         pair_mass = sum(pair_idf for pair_idf, _ in query_pairs)
         bayes = index.bayes([t for t in tokens if t in index.idf], shortlist)
+        learnt = (self._classifier.posterior(tokens, shortlist)
+                  if self._classifier is not None else None)
         scored: list[Candidate] = []
         for entry in shortlist:
             item = self._items[entry]
@@ -155,6 +159,8 @@ class Rescorer:
             if entry in keyword_hits:
                 score += w.keyword_bonus
             score += w.bayes_weight * bayes[entry]
+            if learnt is not None:
+                score += w.classifier_weight * learnt[entry]
             signal = self._signals[entry]
             if signal is not None and signal.search(normalized):
                 score += w.signal_bonus

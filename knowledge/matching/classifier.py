@@ -1,0 +1,116 @@
+"""Part of stage 3 of the matcher: a discriminative word classifier over the entries.
+
+The IDF coverage, fuzzy similarity and naive Bayes of :mod:`.retrieval` each ask how
+much a question looks like an entry's texts. Neighbouring entries (AI-102's retirement
+and what it means for AI-102 holders, the first retake wait and the later ones) share
+most of their words, so those measures score them alike. An averaged perceptron trained
+on every entry's texts (question, phrasings, member questions, keywords) learns instead
+which words and word pairs tell one entry from its neighbours: "holder" moves a question
+towards ``ai-102-holders`` and away from ``retirement``, though both entries use it.
+Its softmax over the entries joins the re-scoring with ``classifier_weight``.
+
+Training is deterministic (a fixed shuffle, features in sorted order) and takes a few
+hundred milliseconds on the shipped knowledge; it is skipped for a knowledge base with
+more than ``classifier_max_entries`` entries, whose build would take many seconds (the
+weight is then simply not added). The trained weights are part of the on-disk cache.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+# The shuffle of the training texts is seeded: the same knowledge trains the same model.
+SHUFFLE_SEED = 0
+# A text's right entry must beat the best wrong one by this much, or the weights move.
+MARGIN = 1.0
+# Beyond this (either sign) exp() under- or overflows to nothing useful.
+EXP_LIMIT = 700.0
+
+
+def features(tokens: Sequence[str]) -> list[str]:
+    """A text's features: its content tokens and each pair of neighbouring tokens,
+    sorted (so sums run in one order whatever the hash seed)."""
+    found = set(tokens)
+    found.update(f"{a} {b}" for a, b in itertools.pairwise(tokens))
+    return sorted(found)
+
+
+class Classifier:
+    """Per feature, the entries (by position) it speaks for or against, and how much."""
+
+    def __init__(self, weights: dict[str, tuple[tuple[int, float], ...]], entries: int,
+                 temperature: float) -> None:
+        self._weights = weights
+        self._entries = entries
+        self._temperature = temperature
+
+    @classmethod
+    def train(cls, texts: Iterable[tuple[int, Sequence[str]]], entries: int, epochs: int,
+              temperature: float) -> Classifier:
+        """An averaged perceptron over ``texts`` (entry position, content tokens):
+        each text whose entry does not win by :data:`MARGIN` moves its features'
+        weights towards that entry and away from the best wrong one; the average of
+        the weights over every step is kept (steadier than the last ones)."""
+        examples = [(entry, features(tokens)) for entry, tokens in texts]
+        current: dict[str, dict[int, float]] = defaultdict(dict)
+        # Sum over steps of each update times its step number: the averaged weight is
+        # current - timed / steps.
+        timed: dict[str, dict[int, float]] = defaultdict(dict)
+        step = 1
+        shuffle = random.Random(SHUFFLE_SEED)  # noqa: S311 - an order, not a secret
+        for _ in range(epochs):
+            shuffle.shuffle(examples)
+            for entry, found in examples:
+                scores: dict[int, float] = {}
+                for feature in found:
+                    for other, weight in current.get(feature, {}).items():
+                        scores[other] = scores.get(other, 0.0) + weight
+                right = scores.get(entry, 0.0)
+                wrong = max(
+                    (other for other in scores if other != entry),
+                    key=lambda other: (scores[other], -other), default=None,
+                )
+                if wrong is None or scores[wrong] + MARGIN > right:
+                    for feature in found:
+                        row, times = current[feature], timed[feature]
+                        row[entry] = row.get(entry, 0.0) + 1.0
+                        times[entry] = times.get(entry, 0.0) + step
+                        if wrong is not None:
+                            row[wrong] = row.get(wrong, 0.0) - 1.0
+                            times[wrong] = times.get(wrong, 0.0) - step
+                step += 1
+        averaged: dict[str, tuple[tuple[int, float], ...]] = {}
+        for feature in sorted(current):
+            row, times = current[feature], timed[feature]
+            kept = tuple(
+                (entry, value - times[entry] / step)
+                for entry, value in sorted(row.items())
+                if value - times[entry] / step != 0.0
+            )
+            if kept:
+                averaged[feature] = kept
+        return cls(averaged, entries, temperature)
+
+    def posterior(self, tokens: Sequence[str], shortlist: Iterable[int]) -> dict[int, float]:
+        """The softmax share of each shortlisted entry among all entries, for a
+        question's content tokens (0 for every entry when no feature is known)."""
+        scores: dict[int, float] = {}
+        for feature in features(tokens):
+            for entry, weight in self._weights.get(feature, ()):
+                scores[entry] = scores.get(entry, 0.0) + weight
+        wanted = list(shortlist)
+        if not scores:
+            return dict.fromkeys(wanted, 0.0)
+        top = max(0.0, *scores.values())
+        t = self._temperature
+
+        def share(value: float) -> float:
+            return math.exp(max((value - top) / t, -EXP_LIMIT))
+
+        # Entries no feature speaks about score 0.
+        total = sum(share(v) for v in scores.values()) + (self._entries - len(scores)) * share(0.0)
+        return {entry: share(scores.get(entry, 0.0)) / total for entry in wanted}
