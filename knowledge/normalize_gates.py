@@ -14,6 +14,10 @@ expression. Two kinds of test, worked out once from each pattern's parse:
   (``%`` in ``(\\d) ?%``) is tried only on texts holding one of that part's spellings.
 
 A pattern neither test can be worked out for is always tried.
+
+The off-topic stage's known gaps use the same tests, one per phrase of a gap
+(:class:`AlternativeTriggers`), and for the loader, which asks thousands of texts at
+once, run each phrase over the few texts its test lets through, joined into one.
 """
 
 from __future__ import annotations
@@ -21,8 +25,11 @@ from __future__ import annotations
 import functools
 import re
 import warnings
+from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from functools import reduce
+from itertools import accumulate
 from operator import or_
 from typing import Any
 
@@ -37,6 +44,8 @@ MIN_COVER_CHARS = 2
 # A "contained text" test with more spellings than this costs about as much as trying
 # the rule, so a rule with a first-word test does without it.
 MAX_CONTAINED_AFTER_FIRST_WORD = 8
+# Non-word characters often found before or after a word (none of them is part of one).
+_PUNCTUATION = "?!.,;:'\"()[]"
 # Words whose rules are remembered (the cache is emptied when it is full).
 WORD_CACHE_SIZE = 100_000
 
@@ -280,6 +289,11 @@ class _WordMasks(dict[str, int]):
             for start in begins:
                 self._begins[start] |= bit
         self._lengths = sorted({len(start) for start in self._begins})
+        self.begins = tuple(self._begins)
+
+    def may_start(self, word: str) -> bool:
+        """Whether ``word`` may start some rule (without working out which)."""
+        return word in self._whole or (bool(self.begins) and word.startswith(self.begins))
 
     def __missing__(self, word: str) -> int:
         mask = self._whole.get(word, 0)
@@ -315,7 +329,7 @@ class WordTriggers:
     (bit ``i`` for rule ``i``), remembered per word; rules without a first-word test
     are in :attr:`others`."""
 
-    def __init__(self, patterns: list[str]) -> None:
+    def __init__(self, patterns: list[str], gate: bool = True) -> None:
         tests: list[tuple[int, frozenset[str], tuple[str, ...]]] = []
         self.others = 0
         for number, pattern in enumerate(patterns):
@@ -327,8 +341,8 @@ class WordTriggers:
         self._masks = _WordMasks(tests)
         self._chunks = _ChunkMasks(self._masks)
         # Texts one of which a text must hold for any of the other rules to match (None:
-        # some of them have no such test).
-        needs = [contained(p) for n, p in enumerate(patterns) if self.others >> n & 1]
+        # some of them have no such test, or ``gate`` is false: the caller tests them).
+        needs = [contained(p) for n, p in enumerate(patterns) if gate and self.others >> n & 1]
         texts = frozenset(t for found in needs if found is not None for t in found)
         self.others_gate = _cover(texts) if needs and None not in needs else None
 
@@ -352,3 +366,191 @@ class WordTriggers:
     def chunks(self, chunks: list[str]) -> int:
         """:meth:`text` of the text split at white space (a word never spans two)."""
         return reduce(or_, map(self._chunks.__getitem__, chunks), self.others)
+
+    def firing(self, chunks: Iterable[str]) -> dict[str, int]:
+        """The chunks (what lies between two spaces) of ``chunks`` whose words may start
+        a rule with a first-word test, each with those rules (:attr:`others` left out).
+        A chunk that is one word (maybe between punctuation) and starts no rule, most
+        of them, costs a set look-up: its rules are not worked out."""
+        words = self._masks
+        found: dict[str, int] = {}
+        for chunk in chunks:
+            # The chunk's one word (all that \w+ finds in it), or a chunk to read.
+            word = chunk if chunk.isalnum() else chunk.strip(_PUNCTUATION)
+            if word.isalnum():
+                if not words.may_start(word):
+                    continue
+                mask = words[word]
+            else:
+                mask = self._chunks[chunk]
+            if mask:
+                found[chunk] = mask
+        return found
+
+
+class AlternativeTriggers:
+    """Which of a list of patterns may match a text, as a bit mask (bit ``i`` for
+    pattern ``i``), each pattern given as the alternatives it is the union of
+    (``\\b(?:a|b)\\b`` as ``\\b(?:a)\\b`` and ``\\b(?:b)\\b``; a pattern given as ``()``
+    is always in the mask): a pattern may match only where one of its alternatives may.
+
+    Each alternative is a rule of a :class:`WordTriggers` (``\\b(?:how old …)\\b`` starts
+    on the word "how"); one without a first-word test has to hold its "contained text"
+    (:func:`contained`) instead, and one with neither is always tried. :meth:`patterns`
+    asks these tests of one text; :meth:`each` of many texts at once, then runs each
+    alternative over the texts that passed, so only the patterns that match are left."""
+
+    def __init__(self, alternatives: list[tuple[str, ...]]) -> None:
+        self._alternatives: list[str] = []
+        self._owners: list[int] = []
+        self.always = 0
+        for number, group in enumerate(alternatives):
+            if not group:
+                self.always |= 1 << number
+            for alternative in group:
+                self._alternatives.append(alternative)
+                self._owners.append(1 << number)
+        # The alternatives of each pattern, as bits of the WordTriggers' masks.
+        self._siblings = [0] * len(alternatives)
+        for index, owner in enumerate(self._owners):
+            self._siblings[owner.bit_length() - 1] |= 1 << index
+        self._triggers = WordTriggers(self._alternatives, gate=False)
+        others = self._triggers.others
+        # The alternatives without a first-word test: (bit, its contained text or None).
+        self._others = [
+            (1 << index, contained(alternative))
+            for index, alternative in enumerate(self._alternatives)
+            if others >> index & 1
+        ]
+        self._compiled: dict[int, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {}
+
+    def patterns(self, text: str) -> int:
+        """The patterns that may match ``text`` (a superset of those that do)."""
+        pending = self._triggers.text(text)
+        for bit, needs in self._others:
+            if needs is not None and not any(p in text for p in needs):
+                pending &= ~bit
+        return self._owners_of(pending)
+
+    def _owners_of(self, pending: int) -> int:
+        found = self.always
+        owners = self._owners
+        while pending:
+            lowest = pending & -pending
+            owner = owners[lowest.bit_length() - 1]
+            found |= owner
+            pending &= ~self._siblings[owner.bit_length() - 1]
+        return found
+
+    def each(self, texts: list[str]) -> list[int]:
+        """For each text, the patterns of ``()`` and those one of whose alternatives
+        matches it: what searching every pattern in every text would find, the same as
+        :meth:`patterns` then a search of each pattern it leaves. Each alternative is
+        run once over the texts its tests let through, joined by line breaks (what
+        matches one of them matches there too: see :func:`_joinable`); only when that
+        finds something is it run over each of those texts."""
+        if not texts:
+            return []
+        candidates: dict[int, list[int]] = defaultdict(list)
+        splits = [text.split() for text in texts]
+        firing = self._triggers.firing(set().union(*splits))
+        if firing:
+            starts = firing.keys()
+            # The texts by the alternatives their words may start (a few hundred sets).
+            alike: dict[int, list[int]] = defaultdict(list)
+            for number, chunks in enumerate(splits):
+                if starts.isdisjoint(chunks):
+                    continue
+                pending = 0
+                for chunk in starts & chunks:
+                    pending |= firing[chunk]
+                alike[pending].append(number)
+            for pending, numbers in alike.items():
+                while pending:
+                    lowest = pending & -pending
+                    pending ^= lowest
+                    candidates[lowest.bit_length() - 1] += numbers
+        if self._others:
+            everything = "\n".join(texts)
+            offsets = [0, *accumulate(len(text) + 1 for text in texts)]
+            for bit, needs in self._others:
+                numbers = (list(range(len(texts))) if needs is None
+                           else _holding(everything, offsets, needs))
+                candidates[bit.bit_length() - 1] = numbers
+        found = [self.always] * len(texts)
+        for index, numbers in sorted(candidates.items()):
+            if not numbers:
+                continue
+            joined, alone = self._compile(index)
+            if joined is not None and not joined.search("\n".join(map(texts.__getitem__, numbers))):
+                continue
+            owner = self._owners[index]
+            for number in numbers:
+                if alone is None or alone.search(texts[number]):
+                    found[number] |= owner
+        return found
+
+    def _compile(self, index: int) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+        """The alternative compiled (None if it does not compile: then it is taken to
+        match), and the pattern to run over texts joined by line breaks (None when
+        there is none): the alternative less a leading ``\\b``, which only leaves
+        matches out, so that ``re`` can look for its first characters."""
+        if index not in self._compiled:
+            alternative = self._alternatives[index]
+            try:
+                alone: re.Pattern[str] | None = re.compile(alternative)
+                loose = alternative[2:] if alternative.startswith("\\b") else alternative
+                joined = re.compile(loose) if _joinable(alternative) else None
+            except re.error:
+                alone = joined = None
+            self._compiled[index] = (joined, alone)
+        return self._compiled[index]
+
+
+def _holding(everything: str, offsets: list[int], needs: tuple[str, ...]) -> list[int]:
+    """The numbers of the texts that hold one of ``needs``, in order, where
+    ``everything`` is the texts joined by line breaks and ``offsets[n]`` is where text
+    ``n`` starts in it: each text is looked at from the first place one of ``needs`` is
+    found in the rest, not one by one. (A text counted because one of ``needs`` runs
+    on into the next text only costs that text's own search.)"""
+    numbers: set[int] = set()
+    end = len(everything)
+    for text in needs:
+        at = everything.find(text)
+        while at >= 0:
+            number = bisect_right(offsets, at) - 1
+            numbers.add(number)
+            at = everything.find(text, offsets[number + 1]) if offsets[number + 1] < end else -1
+    return sorted(numbers)
+
+
+def _joinable(pattern: str) -> bool:
+    """Whether every match of ``pattern`` in a text is one in any longer text made of it
+    with line breaks before and after: true when the pattern reads only characters and
+    word boundaries (a line break is no word character, like either end of a text), and
+    never gives back what it took once it has to (no anchors, look-arounds, group
+    references, atomic groups or possessive repeats)."""
+    parsed = _parse(pattern)
+    return parsed is not None and _joinable_items(list(parsed))
+
+
+def _joinable_items(items: Any) -> bool:
+    for op, arg in items:
+        name = str(op)
+        if name in ("LITERAL", "NOT_LITERAL", "ANY", "IN"):
+            continue
+        if name == "AT":
+            if str(arg) not in ("AT_BOUNDARY", "AT_NON_BOUNDARY"):
+                return False
+        elif name == "SUBPATTERN":
+            if not _joinable_items(arg[3]):
+                return False
+        elif name == "BRANCH":
+            if not all(_joinable_items(branch) for branch in arg[1]):
+                return False
+        elif name in ("MAX_REPEAT", "MIN_REPEAT"):
+            if not _joinable_items(arg[2]):
+                return False
+        else:
+            return False
+    return True

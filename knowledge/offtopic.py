@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import functools
 
-from knowledge.matcher_data import CompiledFamily, CompiledOffTopic, Condition, Gaps, OffTopic
+from knowledge.matcher_data import (
+    CompiledFamily,
+    CompiledOffTopic,
+    Condition,
+    Family,
+    Gaps,
+    OffTopic,
+)
 from knowledge.normalize import content_tokens, exam_codes, normalize
-from knowledge.normalize_gates import WordTriggers
+from knowledge.normalize_gates import AlternativeTriggers
 
 
 class OffTopicStage:
@@ -22,27 +29,42 @@ class OffTopicStage:
     def __init__(self, data: OffTopic, gaps: Gaps | None = None) -> None:
         self._c = CompiledOffTopic(data)
         self._gaps = tuple(CompiledFamily(f) for f in gaps.gap) if gaps else ()
-        # Which gaps reading the raw text a question's words may start a match of (the
-        # normaliser's first-word tests, knowledge.normalize_gates): the loader asks
-        # every phrasing and member question, and most fire on no gap.
-        self._gap_triggers = WordTriggers([g.found.pattern for g in self._gaps])
-        self._gaps_always = sum(
-            1 << i for i, g in enumerate(self._gaps) if g.family.text != "raw"
-        )
+        # Which gaps may fire on a question: a gap reading the raw text only when one of
+        # its phrases or patterns may match it (each phrase's first words and the text
+        # every match of it contains, knowledge.normalize_gates); the loader asks every
+        # phrasing and member question, and most of them fire on no gap.
+        self._gate = AlternativeTriggers([_alternatives(g.family) for g in self._gaps])
 
     def gap_of(self, question: str) -> str | None:
         """The name of the known gap an on-topic question falls in, or None."""
         if not self._gaps:
             return None
-        reading = _Reading(self._c, question)
-        triggers = self._gap_triggers
-        mask = triggers.filter_others(reading.lowered, triggers.text(reading.lowered))
-        mask |= self._gaps_always
+        lowered = _lowered(question)
+        mask = self._gate.patterns(lowered)
         if not mask:
             return None
         candidates = tuple(g for i, g in enumerate(self._gaps) if mask >> i & 1)
-        found = self._first(candidates, reading)
+        found = self._first(candidates, _Reading(self._c, question, lowered))
         return None if found is None else found[0]
+
+    def gaps_of(self, questions: list[str]) -> list[str | None]:
+        """:meth:`gap_of` of each question, worked out for all of them at once: each
+        phrase and pattern of a gap is searched only in the questions its first words
+        or contained text let through, and those together (the loader asks every
+        phrasing and member question: thousands, nearly all in no gap)."""
+        if not self._gaps:
+            return [None] * len(questions)
+        lowered = [q.lower().replace("’", "'") for q in questions]  # _lowered, inlined
+        found: list[str | None] = []
+        masks = self._gate.each(lowered)
+        for question, text, mask in zip(questions, lowered, masks, strict=True):
+            if not mask:
+                found.append(None)
+                continue
+            candidates = tuple(g for i, g in enumerate(self._gaps) if mask >> i & 1)
+            first = self._first(candidates, _Reading(self._c, question, text))
+            found.append(None if first is None else first[0])
+        return found
 
     def reason(self, question: str) -> str | None:
         """Why a question is explicitly out of scope, or None."""
@@ -99,16 +121,32 @@ class OffTopicStage:
         return None
 
 
+def _lowered(question: str) -> str:
+    """The question as the raw-text patterns read it."""
+    return question.lower().replace("’", "'")
+
+
+def _alternatives(family: Family) -> tuple[str, ...]:
+    """What a family's ``found`` pattern (:func:`knowledge.matcher_data.compile_any`) is
+    the union of: each phrase between word boundaries, each pattern; () for a family
+    over the normalised text, which is always tried."""
+    if family.text != "raw":
+        return ()
+    return (*(rf"\b(?:{p})\b" for p in family.phrases), *(f"(?:{p})" for p in family.patterns))
+
+
 class _Reading:
     """One question as the families read it, with the exam-context conditions of
     ``unless`` worked out on demand. The question is normalised only when a family
     needs it: a text no raw-text family fires on (most of them, when the loader checks
     every phrasing against the known gaps) costs one search per family."""
 
-    def __init__(self, compiled: CompiledOffTopic, question: str) -> None:
+    def __init__(
+        self, compiled: CompiledOffTopic, question: str, lowered: str | None = None
+    ) -> None:
         self._c = compiled
         self._question = question
-        self.lowered = question.lower().replace("’", "'")
+        self.lowered = _lowered(question) if lowered is None else lowered
 
     @functools.cached_property
     def normalized(self) -> str:
