@@ -37,9 +37,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_check(args: argparse.Namespace) -> int:
     from bot.config import knowledge_dir
     from knowledge.loader import KnowledgeError, load_knowledge
+    from knowledge.refusals import refused_entry_texts
 
     try:
         kb = load_knowledge(knowledge_dir(args.data_dir))
+        refused = refused_entry_texts(kb)
+        if refused:
+            raise KnowledgeError(refused)
     except KnowledgeError as exc:
         print(f"Knowledge files are invalid ({len(exc.problems)} problem(s)):", file=sys.stderr)  # noqa: T201
         for problem in exc.problems:
