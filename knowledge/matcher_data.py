@@ -200,7 +200,7 @@ class Scoring(_Frozen):
     classifier_weight: float = Field(ge=0, le=1)
     classifier_epochs: int = Field(strict=True, ge=0, le=50)
     classifier_temperature: float = Field(gt=0, le=100)
-    classifier_max_entries: int = Field(strict=True, ge=0)
+    classifier_max_entries: int = Field(strict=True, ge=0, le=65535)
     known_full: float = Field(gt=0, le=1)
     code_bonus: float = Field(ge=0, le=1)
     code_specific_share: float = Field(gt=0, le=1)

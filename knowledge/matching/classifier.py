@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -29,6 +30,13 @@ SHUFFLE_SEED = 0
 MARGIN = 1.0
 # Beyond this (either sign) exp() under- or overflows to nothing useful.
 EXP_LIMIT = 700.0
+# A feature's weights are the slice start..start+count of the flat arrays, stored as
+# start << SPAN_BITS | count: a feature speaks for at most SPAN_MASK entries, and entry
+# positions fit the arrays' unsigned 16 bits (classifier_max_entries is checked in
+# Classifier.train).
+SPAN_BITS = 16
+SPAN_MASK = (1 << SPAN_BITS) - 1
+MAX_ENTRIES = SPAN_MASK
 
 
 def features(tokens: Sequence[str]) -> list[str]:
@@ -44,7 +52,17 @@ class Classifier:
 
     def __init__(self, weights: dict[str, tuple[tuple[int, float], ...]], entries: int,
                  temperature: float) -> None:
-        self._weights = weights
+        """``weights``: per feature, (entry position, weight) pairs. They are kept flat,
+        in two arrays and one offset per feature, so the on-disk cache stores and reads
+        them as a few blocks of bytes rather than tens of thousands of small tuples."""
+        self._spans: dict[str, int] = {}
+        self._owners = array("H")  # entry positions
+        self._weights = array("d")
+        for feature, pairs in weights.items():
+            self._spans[feature] = len(self._owners) << SPAN_BITS | len(pairs)
+            for entry, weight in pairs:
+                self._owners.append(entry)
+                self._weights.append(weight)
         self._entries = entries
         self._temperature = temperature
 
@@ -55,6 +73,8 @@ class Classifier:
         each text whose entry does not win by :data:`MARGIN` moves its features'
         weights towards that entry and away from the best wrong one; the average of
         the weights over every step is kept (steadier than the last ones)."""
+        if entries > MAX_ENTRIES:
+            raise ValueError(f"at most {MAX_ENTRIES} entries, not {entries}")
         examples = [(entry, features(tokens)) for entry, tokens in texts]
         current: dict[str, dict[int, float]] = defaultdict(dict)
         # Sum over steps of each update times its step number: the averaged weight is
@@ -99,9 +119,15 @@ class Classifier:
         """The softmax share of each shortlisted entry among all entries, for a
         question's content tokens (0 for every entry when no feature is known)."""
         scores: dict[int, float] = {}
+        owners, weights, spans = self._owners, self._weights, self._spans
         for feature in features(tokens):
-            for entry, weight in self._weights.get(feature, ()):
-                scores[entry] = scores.get(entry, 0.0) + weight
+            span = spans.get(feature)
+            if span is None:
+                continue
+            start = span >> SPAN_BITS
+            for i in range(start, start + (span & SPAN_MASK)):
+                entry = owners[i]
+                scores[entry] = scores.get(entry, 0.0) + weights[i]
         wanted = list(shortlist)
         if not scores:
             return dict.fromkeys(wanted, 0.0)
