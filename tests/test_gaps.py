@@ -62,21 +62,22 @@ def test_a_question_in_a_gap_is_not_answered_by_its_neighbour(matcher, question,
 
 
 @pytest.mark.parametrize(
-    ("question", "entry"),
+    ("question", "entries"),
     [
-        ("do I need a webcam for the online exam", "online-proctoring"),
-        ("what if my id has a different surname", "id-requirements"),
-        ("what is the passing score", "passing-score"),
-        ("can i bring water into the test centre", "test-centre-items"),
-        # an appointment's hour is not a gap (an "at 3am" phrase once was)
-        ("my onvue exam is at 3 am, how early can i check in", "no-show"),
+        ("do I need a webcam for the online exam", {"online-proctoring"}),
+        ("what if my id has a different surname", {"id-requirements"}),
+        ("what is the passing score", {"passing-score"}),
+        ("can i bring water into the test centre", {"test-centre-items"}),
+        # an appointment's hour is not a gap (an "at 3am" phrase once was); both entries
+        # give the online check-in window
+        ("my onvue exam is at 3 am, how early can i check in", {"no-show", "online-proctoring"}),
         # a gap until the entry was written: the gap was narrowed (kb check insisted)
         ("i got married, how do i change my surname on my certification profile",
-         "name-change"),
+         {"name-change"}),
     ],
 )
-def test_questions_an_entry_answers_stay_answered_beside_a_gap(matcher, question, entry):
-    assert matcher.match(question).entry_id == entry
+def test_questions_an_entry_answers_stay_answered_beside_a_gap(matcher, question, entries):
+    assert matcher.match(question).entry_id in entries
 
 
 @pytest.mark.parametrize(
