@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
 import shutil
 import tempfile
+import tomllib
 import urllib.parse
 import uuid
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -141,6 +144,32 @@ async def store(backend: str, store_path: Path) -> AsyncIterator[Store]:
             await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
         finally:
             await admin.close()
+
+
+@pytest.fixture(scope="module")
+def toml_parsed_once() -> Iterator[None]:
+    """``tomllib.loads`` with a memory, for a module whose tests each validate a copy of
+    the knowledge files with one of them changed: the unchanged files' TOML is parsed
+    once, not in every test (it was most of each validation).
+
+    A text parsed before gives a fresh copy of what the parser returned for it
+    (unpickled, so the loader may change it freely); a text that does not parse goes to
+    the parser every time, so it raises exactly as before. What the loader does with
+    the parsed files runs in full in every test."""
+    parse = tomllib.loads
+    parsed: dict[str, bytes] = {}
+
+    def loads(text: str, /, **options: Any) -> dict[str, Any]:
+        if options:
+            return parse(text, **options)
+        if text not in parsed:
+            parsed[text] = pickle.dumps(parse(text))
+        document: dict[str, Any] = pickle.loads(parsed[text])
+        return document
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tomllib, "loads", loads)
+        yield
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

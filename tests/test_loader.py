@@ -12,6 +12,10 @@ import pytest
 from bot.cli import main
 from knowledge.loader import DATA_DIR, KnowledgeError, load_knowledge
 
+# Most tests here validate a copy of the knowledge files with one of them changed: the
+# others are parsed once for the module (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("toml_parsed_once")
+
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:

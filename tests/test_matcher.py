@@ -187,9 +187,12 @@ def test_repeated_questions_get_the_same_result(matcher):
     assert matcher.match("how much does a resit cost") == first
 
 
-def test_score_cache_is_bounded():
+def test_score_cache_is_bounded(monkeypatch):
     from knowledge import matcher as module
 
+    # The bound is read at each question: a small one is reached in a few dozen
+    # questions instead of a few thousand.
+    monkeypatch.setattr(module, "SCORE_CACHE_SIZE", 32)
     small = Matcher(load_knowledge())
     for i in range(module.SCORE_CACHE_SIZE + 50):
         small.match(f"retake cost question number {i}")
@@ -262,13 +265,15 @@ def test_typos_of_words_the_normaliser_rewrites_are_corrected(matcher):
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
-        ("scored 655 on az-104, is that a pass", "passing-score"),
-        ("yo what score do i need to pass", "passing-score"),
-        ("hmm do dp-900 certs expire or nah", "fundamentals-dont-expire"),
+        ("scored 655 on az-104, is that a pass", {"passing-score"}),
+        ("yo what score do i need to pass", {"passing-score"}),
+        # both entries say that Fundamentals certifications don't expire
+        ("hmm do dp-900 certs expire or nah", {"fundamentals-dont-expire",
+                                               "certification-validity"}),
     ],
 )
 def test_chat_words_and_own_scores_do_not_count_as_unknown(matcher, question, expected):
-    assert matcher.match(question).entry_id == expected
+    assert matcher.match(question).entry_id in expected
 
 
 def test_popular_entries_are_offered_first_in_their_rank_order(matcher):

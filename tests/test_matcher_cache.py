@@ -81,6 +81,11 @@ def test_a_hit_answers_every_question_as_a_fresh_build(cache, builds):
 def test_any_knowledge_edit_the_matcher_reads_misses(cache, builds, tmp_path):
     data = tmp_path / "knowledge"
     shutil.copytree(DATA_DIR, data)
+    # Only the first entry's member questions: the matcher learns from every member
+    # question, and the thousands shipped made up most of the four builds below.
+    members = data / "member_questions.toml"
+    text = members.read_text(encoding="utf-8")
+    members.write_text(text[: text.index("\n]\n", text.index("[questions]")) + 3], "utf-8")
     Matcher(load_knowledge(data))
     assert builds[0] == 1
     Matcher(load_knowledge(data))
@@ -94,7 +99,6 @@ def test_any_knowledge_edit_the_matcher_reads_misses(cache, builds, tmp_path):
     Matcher(load_knowledge(data))
     assert builds[0] == 2  # a phrasing changed
 
-    members = data / "member_questions.toml"
     text = members.read_text(encoding="utf-8")
     first = text.index('"', text.index("[questions]"))
     line_start = text.index("[", first)  # the list of the first entry's questions
