@@ -72,7 +72,7 @@ class EntryTexts:
     texts: list[str]  # content strings of question, phrasings, member questions, keywords
     edited_texts: list[str]  # the same without member questions (the fuzzy pass reads these)
     keywords: list[str]  # normalised keyword phrases
-    codes: frozenset[str]  # exam codes the entry declares or mentions
+    codes: frozenset[str]  # exam codes the entry declares or its editors' texts mention
     # The exam codes the entry is specifically about, and whether it is about exams by
     # code at all (see :func:`entry_codes`).
     specific_codes: frozenset[str]
@@ -194,8 +194,11 @@ class Reader:
             edited_texts = [t for t in dict.fromkeys(edited_texts) if t]
         else:
             edited_texts = texts  # the same texts: one list
+        # The codes the entry itself names: declared, or in the editors' texts. A member
+        # mentioning a code in passing ("is MS-102 going too, like AI-102?") does not
+        # make an entry about other exams' retirements one that names AI-102.
         codes = frozenset(entry.exams) | {
-            c for n in (*read, *keywords) for c in exam_codes(n)
+            c for n in (*edited, *keywords) for c in exam_codes(n)
         }
         specific, about_codes = entry_codes(read, scoring)
         answer = memo.content(memo.normalized(PLACEHOLDER_RE.sub(" ", entry.answer)))
