@@ -9,10 +9,11 @@ which words and word pairs tell one entry from its neighbours: "holder" moves a 
 towards ``ai-102-holders`` and away from ``retirement``, though both entries use it.
 Its softmax over the entries joins the re-scoring with ``classifier_weight``.
 
-Training is deterministic (a fixed shuffle, features in sorted order) and takes a few
-hundred milliseconds on the shipped knowledge; it is skipped for a knowledge base with
-more than ``classifier_max_entries`` entries, whose build would take many seconds (the
-weight is then simply not added). The trained weights are part of the on-disk cache.
+Training is deterministic (a fixed shuffle, features in sorted order) and takes about a
+second on the shipped knowledge, most of a build; the trained weights are part of the
+on-disk cache. It is skipped for a knowledge base with more than
+``classifier_max_entries`` entries, whose build would take many seconds (the weight is
+then simply not added).
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ MARGIN = 1.0
 EXP_LIMIT = 700.0
 # A feature's weights are the slice start..start+count of the flat arrays, stored as
 # start << SPAN_BITS | count: a feature speaks for at most SPAN_MASK entries, and entry
-# positions fit the arrays' unsigned 16 bits (classifier_max_entries is checked in
-# Classifier.train).
+# positions fit the arrays' unsigned 16 bits (Classifier.train refuses more entries;
+# Scoring.classifier_max_entries cannot exceed it).
 SPAN_BITS = 16
 SPAN_MASK = (1 << SPAN_BITS) - 1
 MAX_ENTRIES = SPAN_MASK
