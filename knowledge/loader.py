@@ -30,6 +30,7 @@ from knowledge.matcher_data import (
     OffTopic,
     Rule,
     SmallTalk,
+    Unanswered,
     Weights,
 )
 from knowledge.models import (
@@ -559,6 +560,9 @@ OFFTOPIC = f"{MATCHER_DIR}/offtopic.toml"
 WEIGHTS = f"{MATCHER_DIR}/weights.toml"
 NORMALIZE = f"{MATCHER_DIR}/normalize.toml"
 GAPS = f"{MATCHER_DIR}/gaps.toml"
+UNANSWERED = f"{MATCHER_DIR}/unanswered.toml"
+# The lists of unanswered.toml's [questions] table, by the Unanswered field they fill.
+UNANSWERED_LISTS = {"on-topic": "on_topic", "off-topic": "off_topic"}
 
 
 def _matcher_file(data_dir: Path, name: str) -> Path:
@@ -653,6 +657,61 @@ def _check_gaps(stage: OffTopicStage, gaps: Gaps, entries: dict[str, FaqEntry],
             problems.append(Problem(GAPS, got, None, message))
 
 
+def _same_text(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _load_unanswered(data_dir: Path, entries: dict[str, FaqEntry],
+                     problems: list[Problem]) -> Unanswered | None:
+    """The questions no entry answers (the file is optional). One equal to an entry's
+    question, phrasing or member question would teach the classifier that the entry
+    does not answer its own question: refused, naming both."""
+    path = _matcher_file(data_dir, UNANSWERED)
+    if not path.exists():
+        return Unanswered()
+    raw = _read_toml(path, UNANSWERED, problems)
+    if raw is None:
+        return None
+    before = len(problems)
+    _top_level(raw, UNANSWERED, "questions", "[questions]", problems)
+    table = raw.get("questions", {})
+    if not isinstance(table, dict):
+        problems.append(Problem(UNANSWERED, None, "questions", "must be a table"))
+        return None
+    answered = {
+        _same_text(text): entry.id
+        for entry in entries.values()
+        for text in (entry.question, *entry.phrasings, *entry.examples)
+    }
+    found: dict[str, tuple[str, ...]] = {}
+    seen: set[str] = set()
+    for key, questions in table.items():
+        if key not in UNANSWERED_LISTS:
+            message = f"unknown list '{key}' (the lists are {', '.join(UNANSWERED_LISTS)})"
+            problems.append(Problem(UNANSWERED, None, f"questions.{key}", message))
+            continue
+        if not isinstance(questions, list) or not all(
+            isinstance(q, str) and q.strip() for q in questions
+        ):
+            message = "must be a list of non-empty strings"
+            problems.append(Problem(UNANSWERED, None, f"questions.{key}", message))
+            continue
+        for number, question in enumerate(questions):
+            same = _same_text(question)
+            owner = answered.get(same)
+            if owner is not None:
+                message = f"{question!r} is [{owner}]'s own question: it is answered"
+                problems.append(Problem(UNANSWERED, owner, f"questions.{key}[{number}]", message))
+            elif same in seen:
+                message = f"{question!r} is listed twice"
+                problems.append(Problem(UNANSWERED, None, f"questions.{key}[{number}]", message))
+            seen.add(same)
+        found[UNANSWERED_LISTS[key]] = tuple(questions)
+    if len(problems) > before:
+        return None
+    return Unanswered(**found)
+
+
 def _load_weights(data_dir: Path, problems: list[Problem]) -> Weights | None:
     raw = _read_toml(_matcher_file(data_dir, WEIGHTS), WEIGHTS, problems)
     if raw is None:
@@ -738,6 +797,7 @@ def _load_matcher(data_dir: Path, entries: dict[str, FaqEntry], files: dict[str,
     offtopic = _load_offtopic(data_dir, problems)
     weights = _load_weights(data_dir, problems)
     gaps = _load_gaps(data_dir, problems)
+    unanswered = _load_unanswered(data_dir, entries, problems)
     ranks: dict[int, str] = {}
     for entry in entries.values():
         file = files[entry.id]
@@ -754,7 +814,7 @@ def _load_matcher(data_dir: Path, entries: dict[str, FaqEntry], files: dict[str,
             field = "first_person" if entry.first_person else "personal_timing"
             message = "only a personal entry (personal = true) has first-person timing"
             problems.append(Problem(file, entry.id, field, message))
-    if offtopic is None or weights is None or gaps is None:
+    if offtopic is None or weights is None or gaps is None or unanswered is None:
         return None
     from knowledge.offtopic import OffTopicStage  # the stage normalises: import late
 
@@ -765,7 +825,7 @@ def _load_matcher(data_dir: Path, entries: dict[str, FaqEntry], files: dict[str,
     if scoring.abstain_below > scoring.low_confidence_below:
         message = f"must be at least abstain_below ({scoring.abstain_below})"
         problems.append(Problem(WEIGHTS, "scoring", "low_confidence_below", message))
-    return MatcherData(offtopic=offtopic, weights=weights, gaps=gaps)
+    return MatcherData(offtopic=offtopic, weights=weights, gaps=gaps, unanswered=unanswered)
 
 
 @functools.cache

@@ -37,6 +37,7 @@ from knowledge.matching.classifier import Classifier
 from knowledge.matching.decision import (
     MAX_RUNNERS_UP,
     NOT_COVERED,
+    Features,
     MatchResult,
     calibrate,
     clamp,
@@ -115,7 +116,8 @@ class Matcher:
         # memory to write and read than the build itself needs, so very large bases are
         # always built.
         use_cache = cache and len(kb.entries) <= matcher_cache.MAX_ENTRIES
-        key = matcher_cache.cache_key(kb.entries, data.weights) if use_cache else None
+        key = (matcher_cache.cache_key(kb.entries, data.weights, data.unanswered)
+               if use_cache else None)
         state = matcher_cache.load(key) if key is not None else None
         if state is None or not self._restore(state):
             self._build(kb)
@@ -127,14 +129,16 @@ class Matcher:
     def _build(self, kb: KnowledgeBase) -> None:
         """Read every text of the knowledge base and build the index tables."""
         with _collector_paused():
-            self._read_entries(kb)
+            unanswered = self._read_entries(kb)
             self._index = Index(self._items, self._w)
-            self._classifier = self._train_classifier()
+            self._classifier = self._train_classifier(unanswered)
         self._reader.use_index(self._index.idf, self._index.vocab)
 
-    def _train_classifier(self) -> Classifier | None:
-        """The discriminative classifier over the entries' read texts, or None when
-        the weights leave it out (or the knowledge base is too large to train it)."""
+    def _train_classifier(self, unanswered: list[str]) -> Classifier | None:
+        """The discriminative classifier over the entries' read texts, and over the
+        questions no entry answers (``unanswered``, read) as one more class after the
+        entries; None when the weights leave it out (or the knowledge base is too large
+        to train it)."""
         w = self._w
         if (not w.classifier_weight or not w.classifier_epochs
                 or len(self._items) > w.classifier_max_entries):
@@ -144,12 +148,15 @@ class Matcher:
             for position, item in enumerate(self._items)
             for text in item.texts
         ]
-        return Classifier.train(texts, len(self._items), w.classifier_epochs,
-                                w.classifier_temperature)
+        nothing = len(self._items)
+        texts += [(nothing, list(dict.fromkeys(text.split()))) for text in unanswered]
+        classes = nothing + 1 if unanswered else nothing
+        return Classifier.train(texts, classes, w.classifier_epochs, w.classifier_temperature)
 
-    def _read_entries(self, kb: KnowledgeBase) -> None:
+    def _read_entries(self, kb: KnowledgeBase) -> list[str]:
         """The reading stage over the knowledge base's texts (the memo of normalised
-        texts is dropped before the index is built)."""
+        texts is dropped before the index is built); returns the content strings of the
+        questions no entry answers (``unanswered.toml``), read as member questions are."""
         memo = TextMemo()
         entries = list(kb.entries.values())
         self._reader = Reader(entries, memo)
@@ -160,6 +167,8 @@ class Matcher:
             self._items.append(texts)
             self._autocomplete.add(index, edited, texts.keywords)
         self._autocomplete.finish(entries)
+        read = (memo.content(self._reader.read(q)[0]) for q in self._data.unanswered.texts)
+        return [text for text in dict.fromkeys(read) if text]
 
     def _derived(self) -> dict[str, object]:
         """What :meth:`_build` computed, for the on-disk cache (the entries themselves
@@ -212,11 +221,9 @@ class Matcher:
         return list(candidates), signals
 
     # --- public API ------------------------------------------------------------
-    def features(
-        self, question: str
-    ) -> tuple[list[Candidate], tuple[float, float, float, float]]:
-        """Raw candidates and the (top, margin, information, explained) features of a
-        question that is not explicitly out of scope; used by :meth:`match` and the
+    def features(self, question: str) -> tuple[list[Candidate], Features]:
+        """Raw candidates and the (top, margin, information, explained, unanswered)
+        features of a question that is not explicitly out of scope; used by :meth:`match` and the
         calibration fit."""
         scored, signals = self._score(question)
         explained = self._rescorer.explained(scored[0].entry_id, signals) if scored else 1.0

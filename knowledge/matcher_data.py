@@ -147,6 +147,22 @@ class Gaps(_Frozen):
     _families = field_validator("gap")(_check_families)
 
 
+class Unanswered(_Frozen):
+    """``matcher/unanswered.toml``: questions members asked that no entry answers, on
+    topic (a test centre's parking) and off topic (small talk that got past the
+    families), measured in blind batches and then kept here as member questions are.
+    The classifier learns them as one more class, "nothing answers this", whose share
+    the calibration reads: a question worded like them abstains though it shares an
+    entry's words. None may equal an entry's text (the loader checks)."""
+
+    on_topic: tuple[str, ...] = ()
+    off_topic: tuple[str, ...] = ()
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return self.on_topic + self.off_topic
+
+
 class Rule(_Frozen):
     """One rewrite of the normaliser: ``pattern`` (a regular expression) becomes ``to``."""
 
@@ -218,14 +234,16 @@ class Scoring(_Frozen):
 
 
 class Calibration(_Frozen):
-    """Logistic calibration of (top, margin, information, explained) → P(correct);
-    written by ``python -m eval.run --fit --write``."""
+    """Logistic calibration of (top, margin, information, explained, unanswered) →
+    P(correct); written by ``python -m eval.run --fit --write``."""
 
     bias: float = Field(ge=-50, le=50)
     top: float = Field(ge=-50, le=50)
     margin: float = Field(ge=-50, le=50)
     information: float = Field(ge=-50, le=50)
     explained: float = Field(ge=-50, le=50)
+    # The classifier's share for "nothing answers this" (0 without unanswered.toml).
+    unanswered: float = Field(default=0.0, ge=-50, le=50)
 
 
 class Weights(_Frozen):
@@ -241,6 +259,7 @@ class MatcherData(_Frozen):
     offtopic: OffTopic
     weights: Weights
     gaps: Gaps = Gaps()
+    unanswered: Unanswered = Unanswered()
 
 
 class CompiledFamily:

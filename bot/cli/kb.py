@@ -52,7 +52,8 @@ def run_check(args: argparse.Namespace) -> int:
     print(  # noqa: T201
         f"OK: {len(kb.entries)} entries, {len(kb.exams)} exams, "
         f"{sum(len(e.phrasings) for e in kb.entries.values())} phrasings, "
-        f"{sum(len(e.examples) for e in kb.entries.values())} member questions."
+        f"{sum(len(e.examples) for e in kb.entries.values())} member questions, "
+        f"{len(kb.matcher.unanswered.texts) if kb.matcher else 0} unanswered questions."
     )
     return 0
 
@@ -133,7 +134,8 @@ def learned_toml(taught: list[tuple[str, str]], known: set[str]) -> tuple[str, i
         count += len(by_entry[entry_id])
     for entry_id in sorted(e for e in by_entry if e not in known):
         why = (
-            "taught off-topic (eval/questions.tsv `none` rows, not member questions)"
+            "taught off-topic (the \"off-topic\" list of matcher/unanswered.toml, "
+            "not member questions)"
             if entry_id == OFF_TOPIC
             else "taught to an entry the knowledge files no longer have"
         )

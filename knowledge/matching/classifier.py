@@ -67,6 +67,12 @@ class Classifier:
         self._entries = entries
         self._temperature = temperature
 
+    @property
+    def classes(self) -> int:
+        """How many classes it tells apart (the entries, and "nothing answers this"
+        when the matcher trained one)."""
+        return self._entries
+
     @classmethod
     def train(cls, texts: Iterable[tuple[int, Sequence[str]]], entries: int, epochs: int,
               temperature: float) -> Classifier:

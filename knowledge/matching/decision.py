@@ -29,9 +29,9 @@ UNSURE = "unsure"
 # An on-topic question in one of the known gaps (matcher/gaps.toml): no entry answers it.
 NOT_COVERED = "not covered"
 
-# (top, margin, information, explained)
-Features = tuple[float, float, float, float]
-NO_FEATURES: Features = (0.0, 0.0, 0.0, 0.0)
+# (top, margin, information, explained, unanswered)
+Features = tuple[float, float, float, float, float]
+NO_FEATURES: Features = (0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def _default_scoring() -> Scoring:
@@ -83,19 +83,22 @@ def calibrate(
     margin: float,
     information: float,
     explained: float,
+    unanswered: float = 0.0,
     calibration: Calibration | None = None,
 ) -> float:
     """P(the best entry is right) from the match features; always in [0, 1]."""
     c = calibration or default_matcher_data().weights.calibration
     return _sigmoid(c.bias + c.top * top + c.margin * margin + c.information * information
-                    + c.explained * explained)
+                    + c.explained * explained + c.unanswered * unanswered)
 
 
 def features(
     scored: list[Candidate], signals: Signals, scoring: Scoring, explained: float
 ) -> Features:
-    """The (top, margin, information, explained) features of scored candidates, best
-    first; ``explained`` is the best one's (:meth:`Rescorer.explained`)."""
+    """The (top, margin, information, explained, unanswered) features of scored
+    candidates, best first; ``explained`` is the best one's
+    (:meth:`Rescorer.explained`), ``unanswered`` the classifier's share for "nothing
+    answers this"."""
     if not scored:
         return NO_FEATURES
     top = scored[0].score
@@ -103,7 +106,8 @@ def features(
     # Questions made mostly of words the knowledge base has never seen are about
     # something else, however well the remaining words match.
     factor = min(1.0, signals.known_share / scoring.known_full)
-    return top * factor, (top - runner) * factor, signals.information, explained
+    return (top * factor, (top - runner) * factor, signals.information, explained,
+            signals.unanswered)
 
 
 def clamp(candidate: Candidate) -> Candidate:

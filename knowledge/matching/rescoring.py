@@ -10,6 +10,7 @@ how informative that part is) are measured here too.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -40,6 +41,8 @@ class Signals:
     # The question's content tokens, spelt onto the vocabulary (for the "explained"
     # feature, :meth:`Rescorer.explained`).
     tokens: tuple[str, ...] = ()
+    # The classifier's share for "nothing answers this" (0 when it has no such class).
+    unanswered: float = 0.0
 
 
 NO_SIGNALS = Signals(0.0, 0.0)
@@ -55,6 +58,9 @@ class Rescorer:
     ) -> None:
         entries = list(entries)
         self._classifier = classifier
+        # The classifier's class for "nothing answers this", after the entries' (if any).
+        self._nothing = (len(items) if classifier is not None and classifier.classes > len(items)
+                         else None)
         self._w = scoring
         self._index = index
         self._items = items
@@ -149,8 +155,12 @@ class Rescorer:
         query_pairs = index.pairs_of(tokens)
         pair_mass = sum(pair_idf for pair_idf, _ in query_pairs)
         bayes = index.bayes([t for t in tokens if t in index.idf], shortlist)
-        learnt = (self._classifier.posterior(tokens, shortlist)
-                  if self._classifier is not None else None)
+        learnt = None
+        if self._classifier is not None:
+            wanted = shortlist if self._nothing is None else [*shortlist, self._nothing]
+            learnt = self._classifier.posterior(tokens, wanted)
+            if self._nothing is not None:
+                signals = dataclasses.replace(signals, unanswered=learnt.pop(self._nothing))
         scored: list[Candidate] = []
         for entry in shortlist:
             item = self._items[entry]
