@@ -658,7 +658,9 @@ def _check_gaps(stage: OffTopicStage, gaps: Gaps, entries: dict[str, FaqEntry],
 
 
 def _same_text(text: str) -> str:
-    return " ".join(text.lower().split())
+    """What two texts must share to be the same question (case and the ends' spaces
+    aside): cheap, as it runs over every text at each validation."""
+    return text.strip().lower()
 
 
 def _load_unanswered(data_dir: Path, entries: dict[str, FaqEntry],

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from knowledge.regex_safety import regex_problem
+from knowledge.regex_safety import compiled, regex_problem
 
 # The conditions a family may name in ``unless``: the question is about exams after all.
 Condition = Literal[
@@ -50,7 +50,7 @@ def compile_any(phrases: tuple[str, ...], patterns: tuple[str, ...]) -> re.Patte
     parts = [f"(?:{p})" for p in patterns]
     if phrases:
         parts.insert(0, r"\b(?:" + "|".join(phrases) + r")\b")
-    return re.compile("|".join(parts)) if parts else None
+    return compiled("|".join(parts)) if parts else None
 
 
 class Context(_Frozen):
@@ -270,7 +270,7 @@ class CompiledFamily:
         found = compile_any(family.phrases, family.patterns)
         assert found is not None  # validated: phrases or patterns
         self.found = found
-        self.requires = tuple(re.compile(p) for p in family.requires)
+        self.requires = tuple(compiled(p) for p in family.requires)
         self.unless_raw = compile_any((), family.unless_raw)
         self.unless_normalized = compile_any((), family.unless_normalized)
 

@@ -33,6 +33,8 @@ from itertools import accumulate
 from operator import or_
 from typing import Any
 
+from knowledge.regex_safety import compiled
+
 # Spellings a part of a pattern may expand to before the expansion stops (a longer
 # list gives no cheaper test), the repetition counts expanded, and the shortest text a
 # "contained text" test is worth running for.
@@ -59,6 +61,11 @@ _UNSUPPORTED_FLAGS = re.IGNORECASE | re.LOCALE | re.ASCII
 # (spellings, exact): every match of the part is one of the spellings (exact) or starts
 # with one of them; None when nothing is known.
 _Expansion = tuple[frozenset[str], bool] | None
+
+
+# Patterns whose tests (first_words, contained) are remembered: a pure function of the
+# pattern, asked again at every validation and every matcher built.
+GATE_CACHE_SIZE = 8192
 
 
 @functools.lru_cache(maxsize=1024)
@@ -206,6 +213,7 @@ _FULL = _Spellings(heads=False)
 _HEADS = _Spellings(heads=True)
 
 
+@functools.lru_cache(maxsize=GATE_CACHE_SIZE)
 def first_words(pattern: str) -> tuple[frozenset[str], tuple[str, ...]] | None:
     """For a pattern that starts at a word boundary: the words a match's first word must
     be (whole), and the texts it may begin with instead; None when there is no such test."""
@@ -235,6 +243,7 @@ def first_words(pattern: str) -> tuple[frozenset[str], tuple[str, ...]] | None:
     return frozenset(whole), tuple(sorted(begins))
 
 
+@functools.lru_cache(maxsize=GATE_CACHE_SIZE)
 def contained(pattern: str) -> tuple[str, ...] | None:
     """Texts one of which every match of ``pattern`` contains, or None when there is no
     such test: the spellings of the part of the pattern (from some item to the end)
@@ -498,9 +507,9 @@ class AlternativeTriggers:
         if index not in self._compiled:
             alternative = self._alternatives[index]
             try:
-                alone: re.Pattern[str] | None = re.compile(alternative)
+                alone: re.Pattern[str] | None = compiled(alternative)
                 loose = alternative[2:] if alternative.startswith("\\b") else alternative
-                joined = re.compile(loose) if _joinable(alternative) else None
+                joined = compiled(loose) if _joinable(alternative) else None
             except re.error:
                 alone = joined = None
             self._compiled[index] = (joined, alone)
@@ -524,6 +533,7 @@ def _holding(everything: str, offsets: list[int], needs: tuple[str, ...]) -> lis
     return sorted(numbers)
 
 
+@functools.lru_cache(maxsize=GATE_CACHE_SIZE)
 def _joinable(pattern: str) -> bool:
     """Whether every match of ``pattern`` in a text is one in any longer text made of it
     with line breaks before and after: true when the pattern reads only characters and

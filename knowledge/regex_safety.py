@@ -79,6 +79,19 @@ _NESTED_MESSAGE = (
 )
 
 
+# Compiled patterns kept by compiled(): more than the knowledge files hold.
+COMPILED_CACHE_SIZE = 8192
+
+
+@lru_cache(maxsize=COMPILED_CACHE_SIZE)
+def compiled(pattern: str) -> re.Pattern[str]:
+    """``re.compile(pattern)``, remembered for the process. The knowledge files hold
+    more patterns (families, gaps and their alternatives, rewrite rules, signals) than
+    ``re``'s own cache keeps (512), so every validation of them compiled each one again;
+    a compiled pattern is immutable, so one copy serves every load."""
+    return re.compile(pattern)
+
+
 def regex_problem(pattern: str, flags: int = 0) -> str | None:
     """Why ``pattern`` must not be run on members' text, or None when it is safe.
 

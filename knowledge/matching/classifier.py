@@ -126,24 +126,27 @@ class Classifier:
         """The softmax share of each shortlisted entry among all entries, for a
         question's content tokens (0 for every entry when no feature is known)."""
         scores: dict[int, float] = {}
+        get = scores.get
         owners, weights, spans = self._owners, self._weights, self._spans
         for feature in features(tokens):
             span = spans.get(feature)
             if span is None:
                 continue
             start = span >> SPAN_BITS
-            for i in range(start, start + (span & SPAN_MASK)):
-                entry = owners[i]
-                scores[entry] = scores.get(entry, 0.0) + weights[i]
+            end = start + (span & SPAN_MASK)
+            for entry, weight in zip(owners[start:end], weights[start:end], strict=True):
+                scores[entry] = get(entry, 0.0) + weight
         wanted = list(shortlist)
         if not scores:
             return dict.fromkeys(wanted, 0.0)
         top = max(0.0, *scores.values())
         t = self._temperature
-
-        def share(value: float) -> float:
-            return math.exp(max((value - top) / t, -EXP_LIMIT))
-
+        exp = math.exp
+        # exp() inline rather than through a helper: this runs for every class of every
+        # question (the helper's calls were a tenth of a question's scoring).
+        shares = {entry: exp(max((value - top) / t, -EXP_LIMIT))
+                  for entry, value in scores.items()}
         # Entries no feature speaks about score 0.
-        total = sum(share(v) for v in scores.values()) + (self._entries - len(scores)) * share(0.0)
-        return {entry: share(scores.get(entry, 0.0)) / total for entry in wanted}
+        unspoken = exp(max((0.0 - top) / t, -EXP_LIMIT))
+        total = sum(shares.values()) + (self._entries - len(scores)) * unspoken
+        return {entry: shares.get(entry, unspoken) / total for entry in wanted}
