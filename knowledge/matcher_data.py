@@ -140,7 +140,7 @@ class Gaps(_Frozen):
     answer (a test centre's parking, the MCT programme …), in the families' format. A
     question in a gap gets an honest "I don't have a sourced answer" with the official
     page, never a neighbouring entry's answer; no entry's phrasing or member question
-    may fall in a gap (the loader checks)."""
+    may fall in a gap (``kb check`` checks: knowledge.refusals)."""
 
     gap: tuple[Family, ...] = ()
 

@@ -138,7 +138,7 @@ def _alternatives(family: Family) -> tuple[str, ...]:
 class _Reading:
     """One question as the families read it, with the exam-context conditions of
     ``unless`` worked out on demand. The question is normalised only when a family
-    needs it: a text no raw-text family fires on (most of them, when the loader checks
+    needs it: a text no raw-text family fires on (most of them, when ``kb check`` checks
     every phrasing against the known gaps) costs one search per family."""
 
     def __init__(

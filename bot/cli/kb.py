@@ -37,11 +37,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_check(args: argparse.Namespace) -> int:
     from bot.config import knowledge_dir
     from knowledge.loader import KnowledgeError, load_knowledge
-    from knowledge.refusals import refused_entry_texts
+    from knowledge.refusals import entry_texts_problems
 
     try:
         kb = load_knowledge(knowledge_dir(args.data_dir))
-        refused = refused_entry_texts(kb)
+        refused = entry_texts_problems(kb)
         if refused:
             raise KnowledgeError(refused)
     except KnowledgeError as exc:
