@@ -14,8 +14,9 @@ the stages of :mod:`knowledge.matching` in order (``knowledge/MATCHER.md`` says 
 4. re-scoring (:mod:`knowledge.matching.rescoring`): that evidence, the entries'
    signals, exam codes and first-person timing, combined with the named weights;
 5. decision (:mod:`knowledge.matching.decision`): the best score, its margin, the
-   question's information and how much of it the best entry explains become a
-   calibrated confidence; answer, answer with suggestions, or abstain (always, as
+   question's information, how much of it the best entry explains and how much the
+   classifier takes it for one no entry answers (``data/matcher/unanswered.toml``)
+   become a calibrated confidence; answer, answer with suggestions, or abstain (always, as
    "not covered", for a question in one of the known gaps, ``data/matcher/gaps.toml``).
 
 Building a matcher reads every text of the knowledge base; what that derives is kept
@@ -223,8 +224,8 @@ class Matcher:
     # --- public API ------------------------------------------------------------
     def features(self, question: str) -> tuple[list[Candidate], Features]:
         """Raw candidates and the (top, margin, information, explained, unanswered)
-        features of a question that is not explicitly out of scope; used by :meth:`match` and the
-        calibration fit."""
+        features of a question that is not explicitly out of scope; used by
+        :meth:`match` and the calibration fit."""
         scored, signals = self._score(question)
         explained = self._rescorer.explained(scored[0].entry_id, signals) if scored else 1.0
         return scored, features(scored, signals, self._w, explained)

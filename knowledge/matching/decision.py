@@ -1,8 +1,9 @@
 """Stage 5 of the matcher: answer, answer with suggestions, or abstain.
 
 The best score, its margin over the runner-up (both scaled down when much of the
-question is unknown to the knowledge base), the question's information and the share of
-its words the best entry explains become a calibrated confidence (a logistic fit,
+question is unknown to the knowledge base), the question's information, the share of
+its words the best entry explains and the classifier's share for "nothing answers this"
+(trained on ``data/matcher/unanswered.toml``) become a calibrated confidence (a logistic fit,
 ``[calibration]`` in weights.toml, written by ``python -m eval.run --fit --write``); the
 ``[scoring]`` thresholds then decide. A question in a known gap always abstains (as
 :data:`NOT_COVERED`), its neighbours offered as suggestions.
