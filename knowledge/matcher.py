@@ -141,8 +141,7 @@ class Matcher:
         entries; None when the weights leave it out (or the knowledge base is too large
         to train it)."""
         w = self._w
-        if (not w.classifier_weight or not w.classifier_epochs
-                or len(self._items) > w.classifier_max_entries):
+        if not self._classifier_wanted(len(self._items)):
             return None
         texts = [
             (position, list(dict.fromkeys(text.split())))
@@ -153,6 +152,12 @@ class Matcher:
         texts += [(nothing, list(dict.fromkeys(text.split()))) for text in unanswered]
         classes = nothing + 1 if unanswered else nothing
         return Classifier.train(texts, classes, w.classifier_epochs, w.classifier_temperature)
+
+    def _classifier_wanted(self, entries: int) -> bool:
+        """Whether the weights train a classifier for a knowledge base of ``entries``."""
+        w = self._w
+        return bool(w.classifier_weight and w.classifier_epochs
+                    and entries <= w.classifier_max_entries)
 
     def _read_entries(self, kb: KnowledgeBase) -> list[str]:
         """The reading stage over the knowledge base's texts (the memo of normalised
@@ -168,6 +173,8 @@ class Matcher:
             self._items.append(texts)
             self._autocomplete.add(index, edited, texts.keywords)
         self._autocomplete.finish(entries)
+        if not self._classifier_wanted(len(entries)):
+            return []  # only the classifier learns them: a large base skips the reading
         read = (memo.content(self._reader.read(q)[0]) for q in self._data.unanswered.texts)
         return [text for text in dict.fromkeys(read) if text]
 

@@ -135,3 +135,35 @@ def test_a_directory_without_the_file_uses_the_packaged_one(data_dir, kb):
     loaded = load_knowledge(data_dir)
     assert loaded.matcher is not None and kb.matcher is not None
     assert loaded.matcher.unanswered == kb.matcher.unanswered
+
+
+def test_a_base_too_large_for_the_classifier_never_reads_them(kb, monkeypatch):
+    # Only the classifier learns the unanswered questions; a base above
+    # classifier_max_entries (10,000 entries) builds without reading them.
+    from knowledge.matching.reading import Reader
+
+    assert kb.matcher is not None
+    data = kb.matcher
+    scoring = data.weights.scoring.model_copy(update={"classifier_max_entries": 1})
+    weights = data.weights.model_copy(update={"scoring": scoring})
+    few = data.unanswered.model_copy(update={"on_topic": data.unanswered.on_topic[:5],
+                                             "off_topic": data.unanswered.off_topic[:5]})
+    small = kb.model_copy(update={
+        "entries": dict(list(kb.entries.items())[:4]),
+        "matcher": data.model_copy(update={"weights": weights, "unanswered": few}),
+    })
+    read: list[str] = []
+    original = Reader.read
+
+    def recording(self: Reader, question: str) -> tuple[str, int]:
+        read.append(question)
+        return original(self, question)
+
+    monkeypatch.setattr(Reader, "read", recording)
+    Matcher(small, cache=False)
+    assert not set(few.texts) & set(read)
+    read.clear()
+    with_classifier = small.model_copy(update={
+        "matcher": small.matcher.model_copy(update={"weights": data.weights})})
+    Matcher(with_classifier, cache=False)
+    assert set(few.texts) <= set(read)
