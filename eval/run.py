@@ -10,11 +10,12 @@ rapidfuzz baseline at its best cut-off, a calibration table, and every confusion
 Tune on ``tune``; quote ``report``.
 
 Labelled member questions live in ``knowledge/data/member_questions.toml`` once their
-blind batch has been measured: the matcher learns from them. ``--cv`` cross-validates
-on them and on the phrasings (each fold's matcher never sees what it is asked), and
-``--fit`` refits the logistic calibration on those held-out questions plus the tune
-split's off-topic and uncovered questions (weighted :data:`UNANSWERABLE_WEIGHT`) and
-prints the coefficients; ``--fit --write`` writes
+blind batch has been measured, and its off-topic and uncovered questions in
+``knowledge/data/matcher/unanswered.toml``: the matcher learns from both. ``--cv``
+cross-validates on them and on the phrasings (each fold's matcher never sees what it is
+asked), and ``--fit`` refits the logistic calibration on those held-out questions plus
+any off-topic and uncovered questions of the tune split (each unanswerable one weighted
+:data:`UNANSWERABLE_WEIGHT`) and prints the coefficients; ``--fit --write`` writes
 them into the ``[calibration]`` table of ``knowledge/data/matcher/weights.toml`` (nobody
 pastes numbers).
 """
