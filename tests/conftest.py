@@ -41,8 +41,9 @@ _CACHE_DIRS: list[str] = []
 def pytest_configure(config: pytest.Config) -> None:
     # The matcher's on-disk cache (knowledge.matcher_cache) goes to a folder of this run's
     # own, inherited by the commands the tests start: never the user's ~/.cache. The
-    # pytest-xdist workers (``make test`` runs two) share their controller's folder, so a
-    # matcher one of them built is read by the other; the controller removes it at the end.
+    # pytest-xdist workers (``make test`` runs one per core, up to four) share their
+    # controller's folder, so a matcher one of them built is read by the others; the
+    # controller removes it at the end.
     shared = os.environ.get("EXAM_POLICY_BOT_CACHE_DIR")
     if not (os.environ.get("PYTEST_XDIST_WORKER") and shared):
         _CACHE_DIRS.append(tempfile.mkdtemp(prefix="exam-bot-cache-"))
