@@ -52,6 +52,7 @@ from knowledge.intents import (
 )
 from knowledge.matcher import NOT_COVERED
 from knowledge.models import KnowledgeBase, Source
+from knowledge.normalize import exam_codes, normalize
 from knowledge.rules import Attempt, AttemptResult, Eligibility, evaluate
 from knowledge.statements import AttemptStatement
 from knowledge.templating import DEFAULT_COMMANDS, render
@@ -198,6 +199,16 @@ def no_log_text(surface: Surface) -> str:
         f"Log each attempt with {surface.command('log')} (exam, date, pass or fail), then "
         f"ask again or use {surface.command('eligibility')}."
     )
+
+
+def _only_for_text(only_for: tuple[str, ...], question: str) -> str | None:
+    """"I have that only for AI-103 and AI-102, not for AZ-104.": why an entry on the
+    question's topic did not answer (its facts are about other exams)."""
+    if not only_for:
+        return None
+    asked = [c for c in dict.fromkeys(exam_codes(normalize(question))) if c not in only_for]
+    others = f", not for {' or '.join(asked)}" if asked else ""
+    return f"I have that only for {' and '.join(only_for)}{others}."
 
 
 def greeting_text(surface: Surface) -> str:
@@ -449,7 +460,9 @@ async def _faq_reply(
         # An on-topic question no entry answers: say so and point to the page most
         # likely to have it, never a neighbouring entry's answer (off-topic families
         # and small talk carry their own reason and get no pointer).
-        pointer = help_page_for(kb, question) if answer.reason in _UNANSWERED_REASONS else None
+        pointer = (help_page_for(kb, question, answer.uncovered_topic)
+                   if answer.reason in _UNANSWERED_REASONS else None)
+        lead = _only_for_text(answer.only_for, question)
         where = (
             f" The official page most likely to have it: [{pointer.title}]({pointer.url})."
             if pointer
@@ -460,7 +473,8 @@ async def _faq_reply(
                 await db.unanswered.record(question, guild_id)
             return ConversationReply(
                 ReplyKind.SUGGESTIONS,
-                "I'm not sure I have an answer for that." + where + " Maybe one of these?",
+                (lead or "I'm not sure I have an answer for that.") + where
+                + " Maybe one of these?",
                 question,
                 confidence=answer.confidence,
                 suggestions=suggestions,
@@ -488,7 +502,7 @@ async def _faq_reply(
             await db.unanswered.record(question, guild_id)
         if pointer is not None:
             text = (
-                "I don't have a sourced answer for that." + where + " I've noted your "
+                (lead or "I don't have a sourced answer for that.") + where + " I've noted your "
                 "question so the maintainers can add an answer."
             )
         else:

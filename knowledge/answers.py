@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge.matcher import Matcher
-from knowledge.models import FaqEntry, KnowledgeBase
+from knowledge.models import Exam, FaqEntry, KnowledgeBase
 from knowledge.normalize import exam_codes, normalize
-from knowledge.templating import exam_summary, render
+from knowledge.templating import exam_summary, render, retirement_phrase
 
 MAX_QUESTION_CHARS = 500
 # The matcher's reason for a greeting or thanks: worth a friendly reply, not a record.
@@ -67,6 +67,11 @@ class Answer:
     suggestions: list[str] = field(default_factory=list)  # entry ids for "Did you mean…"
     # Why the matcher abstained ("small talk", "other vendor" …), for the front ends.
     reason: str | None = None
+    # Not covered because the entry on the topic holds only for these exams (AI-103's
+    # skills outline) and the question asked about others.
+    only_for: tuple[str, ...] = ()
+    # The entry on that topic (its help page, help_pages.toml ``entries``, comes first).
+    uncovered_topic: str | None = None
 
     @property
     def entry_id(self) -> str | None:
@@ -100,7 +105,9 @@ def answer_question(
     result = matcher.match(cleaned)
     suggestions = [s for s in result.suggestions if s in kb.entries]
     if result.entry_id is None:
-        return Answer(None, result.confidence, None, suggestions, result.reason)
+        topic = result.top.entry_id if result.only_for and result.top else None
+        return Answer(None, result.confidence, None, suggestions, result.reason,
+                      result.only_for, topic)
     entry = kb.entries[result.entry_id]
     text = render(entry.answer, kb, now, commands)
     notes = exam_notes(kb, cleaned, entry, text, now)
@@ -124,7 +131,10 @@ def exam_notes(
         if code in entry.exams:
             continue
         exam = kb.exams.get(code)
-        if exam is None:
+        field_line = exam_field_line(exam, entry.exam_field, now) if exam else None
+        if field_line is not None:
+            lines.append(field_line)
+        elif exam is None:
             if entry.exams:
                 lines.append(
                     f"**{code}** isn't in my catalog, so I can't give its own details; "
@@ -133,6 +143,33 @@ def exam_notes(
         elif entry.exams or exam.is_retired(now) or _catalog_gap(entry, code, answer):
             lines.append(exam_summary(exam, now))
     return "\n".join(lines)
+
+
+# What an entry's exam_field is called in a sentence.
+_FIELD_WORDS = {"duration_minutes": "length", "languages": "list of languages"}
+
+
+def exam_field_line(exam: Exam, field: str | None, now: dt.datetime) -> str | None:
+    """The catalog's answer for ``exam`` to an entry about ``field`` (its length, its
+    languages), or that the catalog has none; None for an entry without a field. "How
+    long is AZ-104?" starts with AZ-104's own length rather than AI-103's."""
+    if field is None:
+        return None
+    title = f" ({exam.title})" if exam.title else ""
+    retired = f" ({retirement_phrase(exam, now)})" if exam.is_retired(now) else ""
+    if field == "duration_minutes" and exam.duration_minutes:
+        value = f"**{exam.code}**{title} lasts **{exam.duration_minutes} minutes**"
+    elif field == "languages" and exam.languages:
+        value = f"**{exam.code}**{title} is offered in {', '.join(exam.languages)}"
+    else:
+        value = None
+    # A note about the length ("sources disagree: 100 or 120 minutes") belongs with it.
+    note = (f" {exam.notes}" if exam.notes and field == "duration_minutes"
+            and "minute" in exam.notes else "")
+    if value is None:
+        return (f"My catalog has no confirmed {_FIELD_WORDS[field]} for **{exam.code}**"
+                f"{title}{retired}.{note}")
+    return f"{value}, per my catalog{retired}.{note}"
 
 
 def _catalog_gap(entry: FaqEntry, code: str, answer: str) -> bool:

@@ -34,15 +34,18 @@ def _matches(page: HelpPage, raw: str, normalized: str) -> bool:
     return pattern.search(raw) is not None or pattern.search(normalized) is not None
 
 
-def help_page_for(kb: KnowledgeBase, question: str) -> Pointer | None:
-    """The first page of ``help_pages.toml`` whose words the question uses, or None."""
+def help_page_for(kb: KnowledgeBase, question: str, topic: str | None = None) -> Pointer | None:
+    """The first page of ``help_pages.toml`` whose words the question uses, or None;
+    ``topic``: the entry whose answer covers other exams than the one asked about (its
+    page, the asked exam's study guide, comes first whatever the words)."""
     raw = " ".join(question.lower().split())
     normalized = normalize(question).lower()
     codes = exam_codes(normalize(question))
-    for page in kb.help_pages:
+    pages = sorted(kb.help_pages, key=lambda page: topic is None or topic not in page.entries)
+    for page in pages:
         if page.needs_exam_code and not codes:
             continue
-        if not _matches(page, raw, normalized):
+        if (topic is None or topic not in page.entries) and not _matches(page, raw, normalized):
             continue
         url = page.url.replace("{code}", codes[0].lower()) if page.needs_exam_code else page.url
         title = page.title.replace("the exam's", f"{codes[0]}'s") if codes else page.title

@@ -508,6 +508,15 @@ def _cross_check(kb: KnowledgeBase, files: dict[str, str], problems: list[Proble
             )
     _successor_cycles(kb.exams, problems)
     _duplicate_phrasings(kb.entries, files, problems)
+    for page in kb.help_pages:
+        for entry_id in page.entries:
+            if entry_id not in kb.entries:
+                problems.append(
+                    Problem(HELP_PAGES, page.name, "entries", f"unknown entry id '{entry_id}'"))
+            elif not kb.entries[entry_id].only_its_exams:
+                problems.append(Problem(
+                    HELP_PAGES, page.name, "entries",
+                    f"'{entry_id}' answers for every exam (no only_its_exams)"))
     for entry in kb.entries.values():
         file = files[entry.id]
         for related in entry.related:

@@ -250,7 +250,25 @@ class Matcher:
             return refuse(reason, self._w)
         scored, found = self.features(question)
         gap = self.known_gap(question)
-        return decide(scored, found, self._w, self._calibration, gap=gap)
+        only_for = self._covers_only(scored[0].entry_id, question) if scored else ()
+        return decide(scored, found, self._w, self._calibration, gap=gap, only_for=only_for)
+
+    def _covers_only(self, entry_id: str, question: str) -> tuple[str, ...]:
+        """The entry's exams when its answer holds for them only and the question names
+        other exams alone (and the catalog has no ``exam_field`` value for any of them);
+        empty when the entry answers."""
+        entry = self._kb.entries[entry_id]
+        if not entry.only_its_exams:
+            return ()
+        codes = self._score(question)[1].codes
+        if not codes or codes & set(entry.exams):
+            return ()
+        field = entry.exam_field
+        if field is not None and any(
+            getattr(self._kb.exams.get(code), field, None) for code in codes
+        ):
+            return ()
+        return entry.exams
 
     def autocomplete(self, partial: str, limit: int = AUTOCOMPLETE_MAX) -> list[Candidate]:
         """Entries to offer while a member types; the most common ones for an empty box."""

@@ -215,6 +215,21 @@ class FaqEntry(_Frozen):
     # without the first-person marker is steered away (see matcher weights).
     first_person: str | None = None
     personal_timing: str | None = None
+    # The answer's facts hold for its ``exams`` only (AI-103's skills outline): asked
+    # about other exams alone, the entry does not answer, so the member hears "I have
+    # that only for AI-103 and AI-102" and gets the asked exam's own page, never
+    # AI-103's outline as if it were AZ-104's.
+    only_its_exams: bool = False
+    # The catalog field that answers this entry's question for any catalogued exam
+    # (exam-duration: duration_minutes): the asked exam's value comes first, and an
+    # ``only_its_exams`` entry still answers an exam whose catalog has it.
+    exam_field: Literal["duration_minutes", "languages"] | None = None
+
+    @model_validator(mode="after")
+    def _scope_needs_exams(self) -> FaqEntry:
+        if (self.only_its_exams or self.exam_field) and not self.exams:
+            raise ValueError("only_its_exams and exam_field need the entry's exams")
+        return self
 
     @field_validator("first_person", "personal_timing")
     @classmethod
@@ -257,6 +272,9 @@ class HelpPage(_Frozen):
     url: str = Field(pattern=r"^https://\S+$")
     words: tuple[str, ...] = Field(min_length=1)
     needs_exam_code: bool = False
+    # Entries whose answer holds only for their own exams (FaqEntry.only_its_exams):
+    # a question on their topic about another exam comes here, whatever its words.
+    entries: tuple[str, ...] = ()
     verified: dt.date
 
     @field_validator("name")

@@ -53,6 +53,9 @@ class MatchResult:
     reason: str | None = field(default=None, compare=False)
     # The thresholds of the matcher that produced it (weights.toml).
     scoring: Scoring = field(default_factory=_default_scoring, compare=False, repr=False)
+    # Not covered because the best entry's answer holds only for these exams and the
+    # question names others (FaqEntry.only_its_exams): "I have that only for AI-103".
+    only_for: tuple[str, ...] = ()
 
     @property
     def low_confidence(self) -> bool:
@@ -128,13 +131,16 @@ def decide(
     calibration: Calibration,
     *,
     gap: str | None = None,
+    only_for: tuple[str, ...] = (),
 ) -> MatchResult:
     """Answer, answer unsure (with suggestions) or abstain, from the scored candidates
-    (best first) and their features; ``gap``: the known gap the question falls in."""
+    (best first) and their features; ``gap``: the known gap the question falls in;
+    ``only_for``: the exams the best entry covers, when the question names only others
+    (not covered either, as a gap)."""
     if not scored:
         return refuse(NO_KNOWN_WORDS, scoring)
     confidence = calibrate(*found, calibration=calibration)
-    if gap is not None:
+    if gap is not None or only_for:
         # A known gap: the neighbours are offered as "maybe one of these", never
         # answered as if they answered.
         confidence = min(confidence, scoring.abstain_below / UNSURE_DIVISOR)
@@ -148,8 +154,9 @@ def decide(
         confidence = min(confidence, scoring.abstain_below / UNSURE_DIVISOR)
     if confidence < scoring.abstain_below:
         nothing = found[0] < scoring.suggest_min_score
+        covered = gap is None and not only_for
         return MatchResult(
-            None, confidence, runners_up, top, out_of_scope=nothing and gap is None,
-            reason=NOT_COVERED if gap is not None else UNSURE, scoring=scoring,
+            None, confidence, runners_up, top, out_of_scope=nothing and covered,
+            reason=UNSURE if covered else NOT_COVERED, scoring=scoring, only_for=only_for,
         )
     return MatchResult(top.entry_id, confidence, runners_up, top, scoring=scoring)

@@ -43,6 +43,9 @@ class Signals:
     tokens: tuple[str, ...] = ()
     # The classifier's share for "nothing answers this" (0 when it has no such class).
     unanswered: float = 0.0
+    # The exam codes the question names (an entry that covers only its own exams
+    # does not answer a question about others: FaqEntry.only_its_exams).
+    codes: frozenset[str] = frozenset()
 
 
 NO_SIGNALS = Signals(0.0, 0.0)
@@ -108,6 +111,7 @@ class Rescorer:
             known_share=doubt * known / total if total > 0 else 0.0,
             information=min(known / index.max_idf, self._w.max_information),
             tokens=tuple(tokens),
+            codes=codes,
         )
 
     def _weight(self, token: str) -> float:

@@ -65,6 +65,20 @@ async def test_a_question_in_a_known_gap_points_to_the_page_and_is_recorded(bot)
     assert question in recorded
 
 
+async def test_a_topic_known_only_for_other_exams_says_so_and_points_to_the_study_guide(bot):
+    question = "az-104 skills measured?"
+    reply = await respond(
+        question, user_id=1, db=bot.db, knowledge=bot.knowledge, now=NOW, guild_id=79
+    )
+    assert reply.entry_id is None, "AI-103's outline is not AZ-104's"
+    assert reply.text.startswith("I have that only for AI-102 and AI-103, not for AZ-104.")
+    assert reply.pointer is not None
+    assert reply.pointer.url.endswith("/study-guides/az-104")
+    assert reply.pointer.url in reply.text
+    recorded = [text for text, _ in await bot.db.unanswered.top(10, guild_id=79)]
+    assert question in recorded
+
+
 async def test_off_topic_and_small_talk_get_no_pointer(bot):
     for text in ("how do i refund a game on steam", "thanks bro 🙏"):
         reply = await respond(text, user_id=1, db=bot.db, knowledge=bot.knowledge, now=NOW)
@@ -77,6 +91,8 @@ async def test_off_topic_and_small_talk_get_no_pointer(bot):
         ('words = ["test cent(er|re)"]', "words"),
         ('needs_exam_code = false', None),
         ('url = "http://example.com"', "url"),
+        ('entries = ["no-such-entry"]', "entries"),
+        ('entries = ["passing-score"]', "entries"),  # it answers for every exam
     ],
 )
 def test_kb_check_names_the_page_and_field_of_a_broken_help_page(tmp_path, bad, field):
