@@ -279,8 +279,13 @@ def _folds(kb: KnowledgeBase, folds: int) -> list[tuple[Matcher, list[tuple[str,
 # learnt, scored 82.2 / 87.1 / 89.9 % on uncovered questions (target 85) but 93.8 / 95.5 /
 # 93.4 % in scope (target 96), most misses abstentions: --cv with the 13th folded in,
 # weight 3 -> 2: member questions 90.4 -> 91.2 %, phrasings 84.3 -> 85.6 %, held-out
-# uncovered questions abstained on 92.3 -> 91.1 %, off-topic 98.8 -> 98.7 %.
-UNANSWERABLE_WEIGHT = 2
+# uncovered questions abstained on 92.3 -> 91.1 %, off-topic 98.8 -> 98.7 %. Lowered to 1
+# on 2026-12-02 after the 16th batch (92.2 % in scope, 100 % off topic, 100 % uncovered;
+# the 11th to 16th pooled about 94 / 98.6 / 89.8 %: in scope the one figure below its
+# target, uncovered well above): --cv with the 16th folded in, weight 2 -> 1: member
+# questions 92.1 -> 93.0 %, phrasings 85.3 -> 86.5 %, held-out uncovered questions
+# abstained on 93.8 -> 92.5 %, off-topic 98.9 -> 98.5 %.
+UNANSWERABLE_WEIGHT = 1
 
 
 def fit(kb: KnowledgeBase, rows: list[Row]) -> tuple[float, ...]:

@@ -206,6 +206,8 @@ class Scoring(_Frozen):
     fuzzy_weight: float = Field(ge=0, le=1)
     set_pass_texts: int = Field(strict=True, ge=1, le=100)
     keyword_bonus: float = Field(ge=0, le=1)
+    # A question whose words are exactly those of one of an entry's texts.
+    exact_bonus: float = Field(default=0.0, ge=0, le=1)
     pair_weight: float = Field(ge=0, le=1)
     signal_bonus: float = Field(ge=0, le=1)
     bayes_weight: float = Field(ge=0, le=1)

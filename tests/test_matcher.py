@@ -409,3 +409,18 @@ def test_words_of_the_answer_count_as_explained(matcher):
     explained = found[3]
     assert scored[0].entry_id == "test-centre-items"
     assert explained == 1.0
+
+
+def test_a_question_word_for_word_an_entrys_text_is_found_as_such(matcher):
+    # "retake wait" is one of retake-first-wait's texts; the waiver entry uses both
+    # words in far more of its texts, so only the exact-text lookup says whose it is.
+    position = list(matcher.knowledge.entries).index("retake-first-wait")
+    index = matcher._index
+    tokens = list(matcher._reader.question("retake wait").tokens)
+    assert position in index.exact(tokens[::-1])  # word order does not matter
+    assert index.exact([*tokens, "zzzz-never-used"]) == ()
+    bonus = matcher.knowledge.matcher.weights.scoring.exact_bonus
+    assert bonus > 0
+    scored, _ = matcher.features("resit wait?")
+    scores = {c.entry_id: c.score for c in scored}
+    assert scores["retake-first-wait"] > scores["waiver"]

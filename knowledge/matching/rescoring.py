@@ -156,6 +156,7 @@ class Rescorer:
         personal = any(f.search(normalized) and t.search(normalized) for f, t in self._personal)
         fuzzy_by_entry = index.fuzzy(query, set(tokens), shortlist, multi)
         keyword_hits = index.keyword_hits(normalized)
+        exact = index.exact(tokens)
         query_pairs = index.pairs_of(tokens)
         pair_mass = sum(pair_idf for pair_idf, _ in query_pairs)
         bayes = index.bayes([t for t in tokens if t in index.idf], shortlist)
@@ -172,6 +173,8 @@ class Rescorer:
             score = w.fuzzy_weight * fuzzy + (1 - w.fuzzy_weight) * coverage[entry]
             if entry in keyword_hits:
                 score += w.keyword_bonus
+            if entry in exact:
+                score += w.exact_bonus
             score += w.bayes_weight * bayes[entry]
             if learnt is not None:
                 score += w.classifier_weight * learnt[entry]

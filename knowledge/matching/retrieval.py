@@ -94,6 +94,10 @@ class Index:
         # Word weights by number of texts holding the word, per number of texts.
         weight_rows: dict[int, list[float]] = {}
         ids = self._word_ids
+        # Each text's set of words → the entries holding such a text: a question that
+        # is word for word one of an entry's texts ("retake wait?") is that entry's,
+        # however many neighbours also use its words (exact_bonus, weights.toml).
+        exact: dict[str, int | list[int]] = {}
         for index, item in enumerate(items):
             texts, edited = item.texts, item.edited_texts
             split = [list(map(intern, text.split())) for text in texts]
@@ -129,6 +133,13 @@ class Index:
                     ids[word] = len(ids)
                 found.append(index)
                 weights[word].append(row[n])
+            for text_words in {" ".join(sorted(set(words))) for words in split if words}:
+                held = exact.setdefault(intern(text_words), index)
+                if held != index:  # another entry's text has these words too
+                    if isinstance(held, int):
+                        exact[text_words] = [held, index]
+                    else:
+                        held.append(index)
             entry_pairs: set[int] = set()
             for words in split:
                 numbers = list(map(ids.__getitem__, words))
@@ -152,6 +163,11 @@ class Index:
             for key, owners in pairs.items()
         }
         del pairs
+        self._exact: dict[str, Owners] = {
+            key: owners if isinstance(owners, int) else tuple(owners)
+            for key, owners in exact.items()
+        }
+        del exact
         # Keyword phrases → entries holding them, looked up by the question's n-grams.
         self._keyword_entries: dict[str, set[int]] = defaultdict(set)
         self._keyword_max_words = 1
@@ -188,6 +204,13 @@ class Index:
         w = self._w
         share = n / size
         return w.tf_floor + (1 - w.tf_floor) * min(1.0, (1 + w.tf_k) * share / (share + w.tf_k))
+
+    def exact(self, tokens: list[str]) -> tuple[int, ...]:
+        """The entries one of whose texts has exactly the question's words."""
+        owners = self._exact.get(" ".join(sorted(set(tokens))))
+        if owners is None:
+            return ()
+        return (owners,) if isinstance(owners, int) else owners
 
     def use_scoring(self, scoring: Scoring) -> None:
         """The weights to query with (a restored index keeps those it was built with,
