@@ -72,17 +72,15 @@ def questions() -> list[str]:
 
 def test_a_hit_answers_every_question_as_a_fresh_build(cache, builds):
     kb = load_knowledge()
-    fresh = Matcher(kb, cache=False)
-    first = Matcher(kb)  # miss: built and written
-    assert builds[0] == 2
+    fresh = Matcher(kb)  # miss: built from the knowledge, then written
+    assert builds[0] == 1
     assert len(files(cache)) == 1
     hit = Matcher(kb)
-    assert builds[0] == 2  # read, not built
+    assert builds[0] == 1  # read, not built
     asked = questions()
     assert len(asked) > 500
     for question in asked:
         expected = fresh.match(question)
-        assert first.match(question) == expected
         got = hit.match(question)
         assert got == expected, question
         assert got.reason == expected.reason

@@ -22,7 +22,6 @@ import itertools
 import math
 import random
 from array import array
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 # The shuffle of the training texts is seeded: the same knowledge trains the same model.
@@ -82,28 +81,41 @@ class Classifier:
         the weights over every step is kept (steadier than the last ones)."""
         if entries > MAX_ENTRIES:
             raise ValueError(f"at most {MAX_ENTRIES} entries, not {entries}")
-        examples = [(entry, features(tokens)) for entry, tokens in texts]
-        current: dict[str, dict[int, float]] = defaultdict(dict)
-        # Sum over steps of each update times its step number: the averaged weight is
-        # current - timed / steps.
-        timed: dict[str, dict[int, float]] = defaultdict(dict)
+        # Per feature, its weights (``current``) and the sum over steps of each update
+        # times its step number (``timed``): the averaged weight is current - timed /
+        # steps. Each text holds its features' two rows themselves, so the loop below
+        # never looks a feature up by name (most of a build's time is this loop).
+        current: dict[str, dict[int, float]] = {}
+        timed: dict[str, dict[int, float]] = {}
+        examples: list[tuple[int, list[tuple[dict[int, float], dict[int, float]]]]] = []
+        for entry, tokens in texts:
+            rows = []
+            for feature in features(tokens):
+                if feature not in current:
+                    current[feature], timed[feature] = {}, {}
+                rows.append((current[feature], timed[feature]))
+            examples.append((entry, rows))
         step = 1
         shuffle = random.Random(SHUFFLE_SEED)  # noqa: S311 - an order, not a secret
         for _ in range(epochs):
             shuffle.shuffle(examples)
-            for entry, found in examples:
+            for entry, rows in examples:
                 scores: dict[int, float] = {}
-                for feature in found:
-                    for other, weight in current.get(feature, {}).items():
-                        scores[other] = scores.get(other, 0.0) + weight
-                right = scores.get(entry, 0.0)
-                wrong = max(
-                    (other for other in scores if other != entry),
-                    key=lambda other: (scores[other], -other), default=None,
-                )
-                if wrong is None or scores[wrong] + MARGIN > right:
-                    for feature in found:
-                        row, times = current[feature], timed[feature]
+                get = scores.get
+                for row, _times in rows:
+                    for other, weight in row.items():
+                        scores[other] = get(other, 0.0) + weight
+                right = get(entry, 0.0)
+                # The best wrong entry; of equal scores, the first in the knowledge base.
+                wrong: int | None = None
+                best = 0.0
+                for other, score in scores.items():
+                    if other != entry and (
+                        wrong is None or score > best or (score == best and other < wrong)
+                    ):
+                        wrong, best = other, score
+                if wrong is None or best + MARGIN > right:
+                    for row, times in rows:
                         row[entry] = row.get(entry, 0.0) + 1.0
                         times[entry] = times.get(entry, 0.0) + step
                         if wrong is not None:
