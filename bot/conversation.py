@@ -118,6 +118,9 @@ class ConversationReply:
     exam_code: str | None = None
     # The official page to look at when no entry answers (NO_MATCH, SUGGESTIONS).
     pointer: Pointer | None = None
+    # Why the entry on the question's topic did not answer ("I have that only for
+    # AI-102 and AI-103, not for AZ-104."), for the embeds, which word their own text.
+    note: str | None = None
 
     @property
     def statement(self) -> AttemptStatement | None:
@@ -480,6 +483,7 @@ async def _faq_reply(
                 suggestions=suggestions,
                 exam_code=topic,
                 pointer=pointer,
+                note=lead,
             )
         if answer.reason == TAUGHT_OFF_TOPIC:
             # The moderators said so: not for the bot, and no question to write up.
@@ -519,6 +523,7 @@ async def _faq_reply(
             confidence=answer.confidence,
             exam_code=topic,
             pointer=pointer,
+            note=lead,
         )
 
     entry = answer.entry

@@ -89,17 +89,20 @@ def _pointer_line(pointer: Pointer | None) -> str:
 
 
 def suggestions_embed(
-    question: str, suggestions: Sequence[str], pointer: Pointer | None = None
+    question: str, suggestions: Sequence[str], pointer: Pointer | None = None,
+    *, note: str | None = None,
 ) -> discord.Embed:
     """ "Did you mean…": the candidate questions, answered by the buttons below; with a
     ``pointer`` the question looked on topic but unanswered, so the candidates are only
-    "maybe one of these" and the page to look at comes first."""
+    "maybe one of these" and the page to look at comes first (after ``note``, why the
+    entry on its topic did not answer)."""
     lines = "\n".join(
         f"{i}. {discord.utils.escape_markdown(s)}" for i, s in enumerate(suggestions, 1)
     )
     if pointer is not None:
+        why = f"{note} " if note else ""
         intro = (
-            f"I'm not sure I have an answer for “{_quote(question)}”. "
+            f"I'm not sure I have an answer for “{_quote(question)}”. {why}"
             + _pointer_line(pointer)
             + f"Maybe one of these:\n\n{lines}"
         )

@@ -241,10 +241,11 @@ def answer_message(
     """
     if reply.kind is ReplyKind.SUGGESTIONS:
         embed = suggestions_embed(
-            reply.question, [t.question for t in reply.suggestions], reply.pointer
+            reply.question, [t.question for t in reply.suggestions], reply.pointer,
+            note=reply.note,
         )
     elif reply.kind is ReplyKind.NO_MATCH:
-        embed = no_match_embed(reply.question, pointer=reply.pointer)
+        embed = no_match_embed(reply.question, reply.note, pointer=reply.pointer)
     elif reply.kind is ReplyKind.STATEMENT and not show_personal:
         # Public: don't read someone's result back to the channel; point to private logging.
         embed = discord.Embed(description=PUBLIC_STATEMENT_TEXT, colour=discord.Colour.light_grey())

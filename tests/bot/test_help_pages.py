@@ -9,6 +9,7 @@ import pytest
 
 from bot.conversation import ReplyKind, respond
 from bot.rendering import no_match_embed
+from bot.views.answers import answer_message
 from knowledge.help_pages import help_page_for
 from knowledge.loader import DATA_DIR, KnowledgeError, load_knowledge
 from tests.bot.conftest import NOW
@@ -77,6 +78,9 @@ async def test_a_topic_known_only_for_other_exams_says_so_and_points_to_the_stud
     assert reply.pointer.url in reply.text
     recorded = [text for text, _ in await bot.db.unanswered.top(10, guild_id=79)]
     assert question in recorded
+    embed, _view = answer_message(reply, show_personal=False)  # what /ask shows
+    assert "I have that only for AI-102 and AI-103, not for AZ-104." in (embed.description or "")
+    assert reply.pointer.url in (embed.description or "")
 
 
 async def test_off_topic_and_small_talk_get_no_pointer(bot):
